@@ -1,3 +1,17 @@
 export * from './sigv4/index.js';
 export { AgentRailError, AwsCallerError, ConfigError } from './errors.js';
 export type { AwsOperation, AwsProtocol, OperationRequest } from './aws/types.js';
+export { formatChain, AGENT_NAME } from './identity/chain.js';
+export type { Actor, ActorType, Chain } from './identity/chain.js';
+export { createLogger } from './logging/logger.js';
+export type { Logger, LogFields } from './logging/logger.js';
+export { resolveConfig } from './config/layered-config.js';
+export type { FieldSpec, ConfigSources } from './config/layered-config.js';
+export { extractOperation, UNKNOWN_OPERATION } from './aws/operation-extractor.js';
+export { protocolFor } from './aws/wire-protocol.js';
+export { resolveEndpoint } from './aws/endpoint-resolver.js';
+export { awsErrorFor } from './aws/aws-error-codes.js';
+export type { CallerFault } from './aws/aws-error-codes.js';
+export { renderAwsError } from './aws/aws-error-renderer.js';
+export type { RenderedAwsError } from './aws/aws-error-renderer.js';
+export { iamPrefixFor, AWS_MODELS_VERSION } from './aws/service-catalog.js';

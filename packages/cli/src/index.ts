@@ -1,0 +1,1 @@
+export { registerSidecarCommand } from './commands/sidecar-command.js';

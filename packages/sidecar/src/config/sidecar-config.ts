@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, resolveConfig, type FieldSpec } from '@agentrail/core';
+
+/** The sidecar's settings, validated and frozen. */
+export interface SidecarConfig {
+  listen: { host: string; explicitPort: number; credentialsPort: number; opsPort: number };
+  upstream: { endpoint?: string; connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number; connections: number };
+  identity: { initiator: string; cluster: string; namespace: string; pod: string };
+  credentials: { ttlSeconds: number; rotateBeforeSeconds: number; tokenFile?: string };
+  intercept: { extraHosts: string[] };
+  limits: { maxBufferedBodyBytes: number; maxChunkBytes: number; maxHeaderBytes: number; clockSkewSeconds: number };
+  drainTimeoutMs: number;
+  logLevel: string;
+}
+
+const port = (path: string, env: string, def: number): FieldSpec => ({ path, type: 'integer', env, default: def, min: 0, max: 65535 });
+const MiB = 1024 * 1024;
+
+/** Every setting: its path (also its key in the config file), type, bounds, env variable and default. */
+export const SIDECAR_FIELDS: readonly FieldSpec[] = [
+  { path: 'listen.host', type: 'string', env: 'AGENTRAIL_LISTEN_HOST', default: '127.0.0.1' },
+  port('listen.explicitPort', 'AGENTRAIL_EXPLICIT_PORT', 15080),
+  port('listen.credentialsPort', 'AGENTRAIL_CREDENTIALS_PORT', 15081),
+  port('listen.opsPort', 'AGENTRAIL_OPS_PORT', 15090),
+  { path: 'upstream.endpoint', type: 'url', env: 'AGENTRAIL_UPSTREAM_ENDPOINT' },
+  { path: 'upstream.connectTimeoutMs', type: 'integer', default: 10_000, min: 100, max: 300_000 },
+  { path: 'upstream.headersTimeoutMs', type: 'integer', default: 300_000, min: 100, max: 3_600_000 },
+  { path: 'upstream.bodyTimeoutMs', type: 'integer', default: 300_000, min: 100, max: 3_600_000 },
+  { path: 'upstream.connections', type: 'integer', default: 128, min: 1, max: 10_000 },
+  { path: 'identity.initiator', type: 'string', env: 'AGENTRAIL_INITIATOR', default: 'unknown' },
+  { path: 'identity.cluster', type: 'string', env: 'AGENTRAIL_CLUSTER', default: 'local' },
+  { path: 'identity.namespace', type: 'string', env: 'AGENTRAIL_NAMESPACE', default: '' },
+  { path: 'identity.pod', type: 'string', env: 'AGENTRAIL_POD', default: '' },
+  { path: 'credentials.ttlSeconds', type: 'integer', default: 3600, min: 900, max: 43_200 },
+  { path: 'credentials.rotateBeforeSeconds', type: 'integer', default: 1800, min: 60, max: 43_000 },
+  { path: 'credentials.tokenFile', type: 'string', env: 'AGENTRAIL_TOKEN_FILE' },
+  { path: 'intercept.extraHosts', type: 'string[]', env: 'AGENTRAIL_INTERCEPT_HOSTS', default: [] },
+  { path: 'limits.maxBufferedBodyBytes', type: 'integer', default: 64 * MiB, min: 1024, max: 1024 * MiB },
+  { path: 'limits.maxChunkBytes', type: 'integer', default: 16 * MiB, min: 8192, max: 256 * MiB },
+  { path: 'limits.maxHeaderBytes', type: 'integer', default: 64 * 1024, min: 8192, max: 1024 * 1024 },
+  { path: 'limits.clockSkewSeconds', type: 'integer', default: 900, min: 1, max: 3600 },
+  { path: 'drainTimeoutMs', type: 'integer', env: 'AGENTRAIL_DRAIN_TIMEOUT_MS', default: 30_000, min: 0, max: 600_000 },
+  { path: 'logLevel', type: 'string', env: 'AGENTRAIL_LOG_LEVEL', default: 'info', oneOf: ['error', 'warn', 'info', 'debug'] },
+];
+
+/**
+ * Loads the sidecar configuration: flags > config file > AGENTRAIL_* env >
+ * defaults. Throws ConfigError listing every problem with its path.
+ */
+export function loadSidecarConfig(opts: { flags?: Record<string, unknown>; configFile?: string; env?: NodeJS.ProcessEnv }): SidecarConfig {
+  let file: unknown;
+  if (opts.configFile !== undefined) {
+    try {
+      file = parseYaml(readFileSync(opts.configFile, 'utf8'));
+    } catch (err) {
+      throw new ConfigError([{ path: '(file)', message: `cannot read ${opts.configFile}: ${(err as Error).message}` }]);
+    }
+  }
+  const config = resolveConfig<SidecarConfig>(SIDECAR_FIELDS, { flags: opts.flags ?? {}, file, env: opts.env ?? {} });
+  if (config.credentials.rotateBeforeSeconds >= config.credentials.ttlSeconds) {
+    throw new ConfigError([{ path: 'credentials.rotateBeforeSeconds', message: `must be less than credentials.ttlSeconds (${config.credentials.ttlSeconds})` }]);
+  }
+  return config;
+}

@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { errors as undiciErrors, type Dispatcher } from 'undici';
+import {
+  AwsCallerError, AwsChunkedResigner, PayloadHashVerifier, SigV4Error, SigningKeyCache, awsErrorFor, awsUriEncode,
+  checkFreshness, extractOperation, parseSigV4, protocolFor, renderAwsError, sha256Hex, signRequest, verifySignature,
+  type AwsOperation, type AwsProtocol, type CallerFault, type Logger, type SigV4Auth,
+} from '@agentrail/core';
+import { planBody, type BodyPlan } from './body-plan.js';
+import { SessionRegistry, type EphemeralCredentials } from '../credentials/session-registry.js';
+import type { SidecarMetrics } from '../ops/sidecar-metrics.js';
+import type { UpstreamCredentials } from './upstream-credentials.js';
+import { upstreamTarget, type UpstreamRouting } from './upstream-target.js';
+import { PRESIGN_PARAMS, forwardableHeaders, parseRequestTarget, relayableResponseHeaders, type RequestTarget } from './wire-request.js';
+
+export interface HandlerLimits {
+  /** Largest body read whole to hash it (bodies without a declared payload hash). */
+  maxBufferedBodyBytes: number;
+  /** Largest aws-chunked chunk (each signed chunk is held whole to re-sign it). */
+  maxChunkBytes: number;
+  clockSkewMs: number;
+  /** Time to wait for upstream response headers. */
+  upstreamHeadersTimeoutMs: number;
+  /** Longest silence while a body streams from upstream. */
+  upstreamBodyTimeoutMs: number;
+}
+
+export interface HandlerDeps {
+  sessions: SessionRegistry;
+  upstreamCredentials: UpstreamCredentials;
+  dispatcher: Dispatcher;
+  routing: UpstreamRouting;
+  metrics: SidecarMetrics;
+  logger: Logger;
+  limits: HandlerLimits;
+  /** The AWS host a TLS-intercepted connection was meant for. */
+  interceptedHost: (req: IncomingMessage) => string | undefined;
+  now?: () => number;
+}
+
+/** Everything learned about one call, for metrics and (later) the audit event. */
+interface CallContext {
+  requestId: string;
+  started: number;
+  target: RequestTarget;
+  host: string;
+  auth?: SigV4Auth;
+  creds?: EphemeralCredentials;
+  operation?: AwsOperation;
+  protocol: AwsProtocol;
+  service: string;
+}
+
+/**
+ * The data path for one AWS call: authenticate the caller by its SigV4
+ * signature (header or presigned) against the ephemeral credentials this
+ * sidecar issued, find the operation, re-sign with the real credentials and
+ * relay request and response as streams. Every refusal is the AWS error the
+ * real service would send for that protocol.
+ */
+export class AwsRequestHandler {
+  private readonly keys = new SigningKeyCache();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: HandlerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** For `request` and `checkContinue`: 100-continue is only sent once the caller is authenticated. */
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    void this.run(req, res);
+  };
+
+  private async run(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = parseRequestTarget(req.url ?? '/');
+    const host = this.deps.interceptedHost(req) ?? target.absoluteHost ?? '';
+    const ctx: CallContext = {
+      requestId: randomBytes(8).toString('hex').toUpperCase(),
+      started: performance.now(),
+      target, host, protocol: 'rest-json', service: 'unknown',
+    };
+    const abort = new AbortController();
+    res.once('close', () => { if (!res.writableFinished) abort.abort(); });
+    try {
+      const auth = this.authenticate(req, ctx);
+      const plan = planBody(req, auth);
+      if (req.headers['expect']?.toLowerCase() === '100-continue') res.writeContinue();
+      const buffered = plan.kind === 'buffer' ? await this.readBody(req, ctx) : undefined;
+      const payloadHash = plan.kind === 'buffer' ? sha256Hex(buffered as Buffer) : plan.payloadHash;
+      const seedSignature = verifySignature(
+        { method: req.method ?? 'GET', path: target.path, query: target.query, rawHeaders: req.rawHeaders },
+        auth, (ctx.creds as EphemeralCredentials).secretAccessKey, payloadHash, this.keys,
+      );
+      const operation = extractOperation({
+        method: req.method ?? 'GET', path: target.path, query: target.query,
+        headers: req.headers as Record<string, string | undefined>, host, signingName: auth.service, region: auth.region, body: buffered,
+      });
+      ctx.operation = operation;
+      ctx.service = operation.service;
+      ctx.protocol = operation.protocol;
+      await this.forward(req, res, ctx, auth, plan, payloadHash, seedSignature, buffered, abort.signal);
+    } catch (err) {
+      this.fail(req, res, ctx, err);
+    }
+  }
+
+  /** Parses and checks the caller's SigV4 authentication against its ephemeral credentials. */
+  private authenticate(req: IncomingMessage, ctx: CallContext): SigV4Auth {
+    const auth = parseSigV4(req.headers, ctx.target.query);
+    if (auth === undefined) {
+      throw new SigV4Error('MissingAuthentication', 'Request is missing Authentication Token');
+    }
+    ctx.auth = auth;
+    ctx.service = auth.service;
+    ctx.protocol = protocolFor({ signingName: auth.service, host: ctx.host, headers: req.headers as Record<string, string | undefined>, query: ctx.target.query });
+    const creds = this.deps.sessions.lookup(auth.accessKeyId);
+    if (creds === undefined) throw callerError('UnknownAccessKey', ctx, 'The security token included in the request is invalid.');
+    ctx.creds = creds;
+    if (this.deps.sessions.isExpired(creds)) throw callerError('ExpiredToken', ctx, 'The security token included in the request is expired');
+    if (!SessionRegistry.tokenMatches(creds, auth.securityToken)) {
+      throw callerError('InvalidSecurityToken', ctx, 'The security token included in the request is invalid.');
+    }
+    checkFreshness(auth, this.now(), this.deps.limits.clockSkewMs);
+    return auth;
+  }
+
+  private async readBody(req: IncomingMessage, ctx: CallContext): Promise<Buffer> {
+    const limit = this.deps.limits.maxBufferedBodyBytes;
+    const tooLarge = () => callerError('RequestTooLarge', ctx, `Request bodies without x-amz-content-sha256 are read whole to verify them; this one exceeds the ${limit}-byte limit.`);
+    if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
+    const parts: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge();
+      parts.push(chunk);
+    }
+    if (!req.complete) throw new SigV4Error('IncompleteBody', 'The request body ended early.');
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+  }
+
+  private async forward(
+    req: IncomingMessage, res: ServerResponse, ctx: CallContext, auth: SigV4Auth, plan: BodyPlan,
+    payloadHash: string, callerSeed: string, buffered: Buffer | undefined, signal: AbortSignal,
+  ): Promise<void> {
+    const upstreamCreds = this.deps.upstreamCredentials.current();
+    if (upstreamCreds === undefined) throw callerError('UpstreamUnavailable', ctx, 'The gateway has no valid AWS credentials right now.');
+    const dest = upstreamTarget(this.deps.routing, { service: auth.service, region: auth.region, host: ctx.host, path: ctx.target.path });
+    if (dest === undefined) throw callerError('UpstreamUnavailable', ctx, `No AWS endpoint is known for service ${auth.service} in region ${auth.region}.`);
+    const query = auth.mode === 'presigned' ? ctx.target.query.filter(([k]) => !PRESIGN_PARAMS.has(k)) : ctx.target.query;
+    const rawQuery = auth.mode === 'presigned'
+      ? query.map(([k, v]) => `${awsUriEncode(k)}=${awsUriEncode(v)}`).join('&')
+      : ctx.target.rawQuery;
+    const headers = forwardableHeaders(req);
+    headers['host'] = dest.host;
+    if (buffered !== undefined) headers['content-length'] = String(buffered.length);
+    const signed = signRequest(
+      { method: req.method ?? 'GET', path: dest.path, query, headers },
+      upstreamCreds,
+      { region: auth.region, service: auth.service, payloadHash, contentSha256Header: auth.service === 's3' || req.headers['x-amz-content-sha256'] !== undefined },
+      this.keys,
+    );
+
+    let body: Buffer | Readable | undefined = buffered;
+    if (plan.kind === 'stream') body = req;
+    else if (plan.kind === 'verify') body = req.pipe(new PayloadHashVerifier(payloadHash, contentLength(req)));
+    else if (plan.kind === 'chunked') {
+      const resigner = new AwsChunkedResigner({
+        payload: plan.payloadHash,
+        caller: { seedSignature: callerSeed, signingKey: this.keys.get((ctx.creds as EphemeralCredentials).secretAccessKey, auth.scopeDate, auth.region, auth.service), amzDate: auth.amzDate, scope: auth.scope },
+        upstream: { seedSignature: signed.signature, signingKey: signed.signingKey, amzDate: signed.amzDate, scope: signed.scope },
+        ...(plan.decodedLength !== undefined ? { decodedLength: plan.decodedLength } : {}),
+        maxChunkBytes: this.deps.limits.maxChunkBytes,
+      });
+      body = req.pipe(resigner);
+      req.once('error', (e) => resigner.destroy(e));
+    }
+    if (body !== undefined && body !== req && body !== buffered) {
+      // A client that goes away mid-upload must abort the upstream request, not complete it short.
+      req.once('aborted', () => (body as Readable).destroy(new SigV4Error('IncompleteBody', 'The client closed the connection mid-request.')));
+    }
+    this.deps.metrics.overhead.observe((performance.now() - ctx.started) / 1000);
+
+    const upstream = await this.deps.dispatcher.request({
+      origin: dest.origin,
+      path: rawQuery === '' ? dest.path : `${dest.path}?${rawQuery}`,
+      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers,
+      body: body ?? null,
+      signal,
+      headersTimeout: this.deps.limits.upstreamHeadersTimeoutMs,
+      bodyTimeout: this.deps.limits.upstreamBodyTimeoutMs,
+    });
+    res.writeHead(upstream.statusCode, relayableResponseHeaders(upstream.headers));
+    await pipeline(upstream.body, res);
+    this.record(ctx, upstream.statusCode < 400 ? 'forwarded' : 'upstream_error');
+  }
+
+  private fail(req: IncomingMessage, res: ServerResponse, ctx: CallContext, err: unknown): void {
+    const callerErr = this.toCallerError(err, ctx);
+    if (res.headersSent) {
+      // The response already started: all that is left is to cut it short so the
+      // caller sees a broken body instead of a truncated one that looks complete.
+      this.deps.logger.warn('call failed after response started', { requestId: ctx.requestId, code: callerErr.code, error: String(err) });
+      res.destroy();
+      this.record(ctx, 'failed');
+      return;
+    }
+    const rendered = renderAwsError(callerErr, ctx.protocol, ctx.requestId);
+    // An unread request body would otherwise be drained or misread as the next request.
+    if (!req.complete) rendered.headers['connection'] = 'close';
+    res.writeHead(rendered.status, { ...rendered.headers, 'content-length': String(rendered.body.length) });
+    res.end(rendered.body);
+    if (!req.complete) req.resume();
+    this.deps.metrics.callerErrors.inc({ code: callerErr.awsCode });
+    const outcome = callerErr.sender ? 'rejected' : 'failed';
+    this.record(ctx, outcome);
+    this.deps.logger.log(callerErr.sender ? 'info' : 'warn', 'call refused', {
+      requestId: ctx.requestId, code: callerErr.code, awsCode: callerErr.awsCode, session: ctx.creds?.session.id, message: callerErr.message,
+    });
+  }
+
+  private toCallerError(err: unknown, ctx: CallContext): AwsCallerError {
+    if (err instanceof AwsCallerError) return err;
+    if (err instanceof SigV4Error) return callerError(err.fault, ctx, err.message);
+    const reason = upstreamFailure(err);
+    if (reason !== undefined) {
+      this.deps.metrics.upstreamErrors.inc({ reason });
+      return callerError(reason === 'timeout' ? 'UpstreamTimeout' : 'UpstreamUnavailable', ctx,
+        reason === 'timeout' ? 'The AWS endpoint did not answer in time.' : 'The AWS endpoint could not be reached.');
+    }
+    this.deps.logger.error('unexpected error on the data path', { requestId: ctx.requestId, error: err instanceof Error ? err.stack : String(err) });
+    return callerError('InternalError', ctx, 'We encountered an internal error. Please try again.');
+  }
+
+  private record(ctx: CallContext, outcome: string): void {
+    const op = ctx.operation?.operation ?? 'Unknown';
+    this.deps.metrics.calls.inc({ service: ctx.service, operation: op, outcome });
+    this.deps.metrics.latency.observe({ service: ctx.service, outcome }, (performance.now() - ctx.started) / 1000);
+  }
+}
+
+function callerError(fault: CallerFault, ctx: CallContext, message: string): AwsCallerError {
+  return awsErrorFor(fault, ctx.protocol, ctx.service, message);
+}
+
+function contentLength(req: IncomingMessage): number | undefined {
+  const v = req.headers['content-length'];
+  return v === undefined ? undefined : Number(v);
+}
+
+/** Classifies upstream transport failures; undefined for anything else. */
+function upstreamFailure(err: unknown): string | undefined {
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError) return 'timeout';
+  if (err instanceof undiciErrors.SocketError) return 'reset';
+  if (err instanceof undiciErrors.RequestAbortedError) return 'aborted';
+  const code = (err as { code?: string } | undefined)?.code;
+  if (code !== undefined && /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_\w+|CERT_\w+|ERR_TLS_\w+|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_\w+)$/.test(code)) return code.toLowerCase();
+  return undefined;
+}

@@ -1,0 +1,43 @@
+import { resolveEndpoint } from '@agentrail/core';
+
+/** Where calls go: one fixed endpoint (moto, LocalStack, a VPC endpoint) or AWS itself. */
+export interface UpstreamRouting {
+  /** `--upstream-endpoint`: every call goes to this origin. */
+  endpoint?: URL | undefined;
+}
+
+export interface UpstreamDestination {
+  origin: string;
+  host: string;
+  path: string;
+}
+
+/** `bucket.s3.amazonaws.com`, `bucket.s3.us-west-2.amazonaws.com`, `bucket.s3-us-west-2.amazonaws.com`. */
+const S3_VIRTUAL_HOST = /^(.+?)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$/i;
+
+/**
+ * Picks the upstream for a call. An intercepted call goes to the host the
+ * caller addressed; an endpoint-mode call to the service's regional endpoint.
+ * Undefined when the scope names no reachable AWS endpoint.
+ * With a fixed upstream endpoint every call goes there, and S3 virtual-hosted
+ * requests become path-style (the bucket moves from the host into the path),
+ * since a single endpoint cannot tell buckets apart by host name.
+ */
+export function upstreamTarget(
+  routing: UpstreamRouting,
+  call: { service: string; region: string; host: string; path: string },
+): UpstreamDestination | undefined {
+  const bare = call.host.replace(/:\d+$/, '');
+  if (routing.endpoint !== undefined) {
+    const e = routing.endpoint;
+    let path = call.path;
+    const bucket = call.service === 's3' ? S3_VIRTUAL_HOST.exec(bare)?.[1] : undefined;
+    if (bucket !== undefined) path = path === '' || path === '/' ? `/${bucket}` : `/${bucket}${path}`;
+    const base = e.pathname === '/' ? '' : e.pathname.replace(/\/$/, '');
+    return { origin: e.origin, host: e.host, path: `${base}${path}` };
+  }
+  if (bare !== '') return { origin: `https://${call.host}`, host: call.host, path: call.path };
+  const origin = resolveEndpoint(call.service, call.region);
+  if (origin === undefined) return undefined;
+  return { origin, host: new URL(origin).host, path: call.path };
+}

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import http, { type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Agent } from 'undici';
+import { createLogger, type Chain, type Logger } from '@agentrail/core';
+import type { SidecarConfig } from './config/sidecar-config.js';
+import { createCredentialHandler, CREDENTIALS_PATH } from './credentials/credential-endpoint.js';
+import { SessionRegistry, type Session } from './credentials/session-registry.js';
+import { interceptedTarget } from './intercept/intercepted-target.js';
+import { TlsInterceptor } from './intercept/tls-interceptor.js';
+import { createOpsHandler } from './ops/ops-server.js';
+import { SidecarMetrics } from './ops/sidecar-metrics.js';
+import { AwsRequestHandler } from './proxy/aws-request-handler.js';
+import { UpstreamCredentials, type CredentialProvider } from './proxy/upstream-credentials.js';
+import { createAwsHostMatcher } from './tls/aws-hosts.js';
+import { CertificateAuthority } from './tls/certificate-authority.js';
+
+export interface SidecarOptions {
+  config: SidecarConfig;
+  /** The standard AWS credential chain by default; tests and embedders may pass their own. */
+  credentialProvider?: CredentialProvider;
+  /** Chain of the root session; defaults to `[User <initiator>]`. */
+  chain?: Chain;
+  logger?: Logger;
+  /** Register process-level metrics (off when several sidecars share a process). */
+  processMetrics?: boolean;
+}
+
+/** Where a started sidecar listens, and what an agent needs to use it. */
+export interface SidecarEndpoints {
+  explicitUrl: string;
+  credentialsUrl: string;
+  opsUrl: string;
+  /** Bearer token of the root session (AWS_CONTAINER_AUTHORIZATION_TOKEN). */
+  rootToken: string;
+  rootSession: Session;
+  /** PEM of the per-instance CA alone, and bundled with the system CAs. */
+  caCertificatePem: string;
+  caBundlePem: string;
+}
+
+/**
+ * One sidecar: the explicit listener (endpoint mode and HTTPS_PROXY CONNECT,
+ * with TLS termination for AWS hosts), the credential endpoint, and the
+ * operations endpoints. `stop()` stops accepting, lets in-flight calls finish
+ * within the drain timeout, then closes what is left.
+ */
+export class Sidecar {
+  readonly metrics: SidecarMetrics;
+  readonly sessions: SessionRegistry;
+  private readonly logger: Logger;
+  private readonly upstreamCredentials: UpstreamCredentials;
+  private readonly dispatcher: Agent;
+  private readonly servers: Server[] = [];
+  private draining = false;
+  private endpoints: SidecarEndpoints | undefined;
+
+  constructor(private readonly opts: SidecarOptions) {
+    const { config } = opts;
+    this.logger = opts.logger ?? createLogger(config.logLevel, { component: 'sidecar' });
+    this.metrics = new SidecarMetrics({ processMetrics: opts.processMetrics ?? false });
+    this.sessions = new SessionRegistry({ ttlMs: config.credentials.ttlSeconds * 1000, rotateBeforeMs: config.credentials.rotateBeforeSeconds * 1000 });
+    this.upstreamCredentials = new UpstreamCredentials(opts.credentialProvider ?? defaultCredentialProvider(), this.logger);
+    this.dispatcher = new Agent({
+      connections: config.upstream.connections,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: config.upstream.connectTimeoutMs },
+    });
+  }
+
+  async start(): Promise<SidecarEndpoints> {
+    const { config } = this.opts;
+    await this.upstreamCredentials.start().catch((err: unknown) => {
+      throw new Error(`no upstream AWS credentials: the standard credential chain found none (${(err as Error).message})`, { cause: err });
+    });
+    const ca = await CertificateAuthority.create();
+    const root = this.sessions.createRoot(config.identity.initiator, this.opts.chain ?? [{ type: 'User', name: config.identity.initiator }], this.rootTokenFromFile());
+
+    const handler = new AwsRequestHandler({
+      sessions: this.sessions,
+      upstreamCredentials: this.upstreamCredentials,
+      dispatcher: this.dispatcher,
+      routing: { endpoint: config.upstream.endpoint === undefined ? undefined : new URL(config.upstream.endpoint) },
+      metrics: this.metrics,
+      logger: this.logger,
+      limits: {
+        maxBufferedBodyBytes: config.limits.maxBufferedBodyBytes,
+        maxChunkBytes: config.limits.maxChunkBytes,
+        clockSkewMs: config.limits.clockSkewSeconds * 1000,
+        upstreamHeadersTimeoutMs: config.upstream.headersTimeoutMs,
+        upstreamBodyTimeoutMs: config.upstream.bodyTimeoutMs,
+      },
+      interceptedHost: (req: IncomingMessage) => {
+        const t = interceptedTarget(req.socket);
+        if (t === undefined) return undefined;
+        return req.headers.host ?? (t.port === 443 ? t.host : `${t.host}:${t.port}`);
+      },
+    });
+    const explicit = http.createServer({ maxHeaderSize: config.limits.maxHeaderBytes, requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 });
+    explicit.on('request', handler.handle);
+    explicit.on('checkContinue', handler.handle);
+    const interceptor = new TlsInterceptor({
+      ca,
+      isInterceptedHost: createAwsHostMatcher(config.intercept.extraHosts),
+      httpServer: explicit,
+      connectTimeoutMs: config.upstream.connectTimeoutMs,
+      logger: this.logger,
+      onOutcome: (outcome, mode) => this.metrics.interceptions.inc({ outcome, mode }),
+    });
+    explicit.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => interceptor.handleConnect(req, socket, head));
+    this.guard(explicit, 'explicit');
+
+    const creds = http.createServer({ maxHeaderSize: 16 * 1024 }, createCredentialHandler(this.sessions, this.metrics, this.logger));
+    this.guard(creds, 'credentials');
+    const ops = http.createServer(createOpsHandler(this.metrics, () => this.readiness()));
+
+    const host = config.listen.host;
+    const [e, c, o] = await Promise.all([
+      listen(explicit, host, config.listen.explicitPort),
+      listen(creds, host, config.listen.credentialsPort),
+      listen(ops, host, config.listen.opsPort),
+    ]);
+    this.servers.push(explicit, creds, ops);
+    const url = (port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.endpoints = {
+      explicitUrl: url(e),
+      credentialsUrl: `${url(c)}${CREDENTIALS_PATH}`,
+      opsUrl: url(o),
+      rootToken: root.token,
+      rootSession: root.session,
+      caCertificatePem: ca.certificatePem,
+      caBundlePem: ca.bundleWithSystemCAs(),
+    };
+    this.logger.info('sidecar started', { explicit: this.endpoints.explicitUrl, credentials: this.endpoints.credentialsUrl, ops: this.endpoints.opsUrl, session: root.session.id });
+    return this.endpoints;
+  }
+
+  /** Stops accepting, drains in-flight calls (bounded by drainTimeoutMs), then closes. */
+  async stop(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    const deadline = Date.now() + this.opts.config.drainTimeoutMs;
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      const tick = setInterval(() => {
+        s.closeIdleConnections();
+        if (Date.now() >= deadline) { s.closeAllConnections(); clearInterval(tick); }
+      }, 50);
+      s.once('close', () => clearInterval(tick));
+    })));
+    this.upstreamCredentials.stop();
+    await this.dispatcher.close();
+    this.logger.info('sidecar stopped');
+  }
+
+  private readiness(): { ok: boolean; reason?: string } {
+    if (this.draining) return { ok: false, reason: 'draining' };
+    if (this.endpoints === undefined) return { ok: false, reason: 'starting' };
+    if (this.upstreamCredentials.current() === undefined) return { ok: false, reason: 'no valid upstream credentials' };
+    return { ok: true };
+  }
+
+  /** Token file: read the token if the file exists, else write a fresh one for agent containers. */
+  private rootTokenFromFile(): string | undefined {
+    const file = this.opts.config.credentials.tokenFile;
+    if (file === undefined) return undefined;
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    const token = randomBytes(32).toString('base64url');
+    writeFileSync(file, token, { mode: 0o600 });
+    return token;
+  }
+
+  /** Counts connections and answers malformed HTTP instead of crashing or hanging. */
+  private guard(server: Server, listener: string): void {
+    server.on('connection', (socket: Socket) => {
+      this.metrics.openConnections.inc({ listener });
+      socket.once('close', () => this.metrics.openConnections.dec({ listener }));
+    });
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      const reason = err.code === 'HPE_HEADER_OVERFLOW' ? 'header_overflow' : err.code === 'ECONNRESET' ? 'client_reset' : 'malformed';
+      this.metrics.protocolErrors.inc({ reason });
+      if (!socket.writable || err.code === 'ECONNRESET') { socket.destroy(); return; }
+      const status = reason === 'header_overflow' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${reason === 'header_overflow' ? 'RequestHeaderSectionTooLarge' : 'BadRequest'}</Code><Message>${reason === 'header_overflow' ? 'Your request header section exceeds the maximum allowed size.' : 'The request could not be parsed as HTTP/1.1.'}</Message></Error>`;
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** The AWS SDK's standard chain: env, shared config/SSO, web identity, ECS/EKS, IMDS. */
+function defaultCredentialProvider(): CredentialProvider {
+  let chain: CredentialProvider | undefined;
+  return async () => {
+    if (chain === undefined) {
+      const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+      chain = fromNodeProviderChain();
+    }
+    return chain();
+  };
+}
