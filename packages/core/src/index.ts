@@ -15,3 +15,5 @@ export type { CallerFault } from './aws/aws-error-codes.js';
 export { renderAwsError } from './aws/aws-error-renderer.js';
 export type { RenderedAwsError } from './aws/aws-error-renderer.js';
 export { iamPrefixFor, AWS_MODELS_VERSION } from './aws/service-catalog.js';
+export { parseAwsHost } from './aws/aws-host.js';
+export type { AwsHost } from './aws/aws-host.js';

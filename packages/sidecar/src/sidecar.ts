@@ -84,6 +84,7 @@ export class Sidecar {
       routing: { endpoint: config.upstream.endpoint === undefined ? undefined : new URL(config.upstream.endpoint) },
       metrics: this.metrics,
       logger: this.logger,
+      defaultRegion: config.upstream.defaultRegion,
       limits: {
         maxBufferedBodyBytes: config.limits.maxBufferedBodyBytes,
         maxChunkBytes: config.limits.maxChunkBytes,

@@ -14,3 +14,5 @@ export {
 export type { AwsChunkedOptions, ChunkSigningContext } from './aws-chunked.js';
 export { PayloadHashVerifier } from './payload-hash-verifier.js';
 export { awsUriEncode, parseQuery, decodeQueryComponent } from './uri-encoding.js';
+export { parseSigV2Presigned, verifySigV2Presigned, SIGV2_PARAMS } from './sigv2-presigned.js';
+export type { SigV2Presigned } from './sigv2-presigned.js';

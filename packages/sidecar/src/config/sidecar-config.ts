@@ -5,7 +5,7 @@ import { ConfigError, resolveConfig, type FieldSpec } from '@agentrail/core';
 /** The sidecar's settings, validated and frozen. */
 export interface SidecarConfig {
   listen: { host: string; explicitPort: number; credentialsPort: number; opsPort: number };
-  upstream: { endpoint?: string; connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number; connections: number };
+  upstream: { endpoint?: string; defaultRegion: string; connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number; connections: number };
   identity: { initiator: string; cluster: string; namespace: string; pod: string };
   credentials: { ttlSeconds: number; rotateBeforeSeconds: number; tokenFile?: string };
   intercept: { extraHosts: string[] };
@@ -24,6 +24,7 @@ export const SIDECAR_FIELDS: readonly FieldSpec[] = [
   port('listen.credentialsPort', 'AGENTRAIL_CREDENTIALS_PORT', 15081),
   port('listen.opsPort', 'AGENTRAIL_OPS_PORT', 15090),
   { path: 'upstream.endpoint', type: 'url', env: 'AGENTRAIL_UPSTREAM_ENDPOINT' },
+  { path: 'upstream.defaultRegion', type: 'string', env: 'AWS_REGION', default: 'us-east-1', check: (v) => (/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/.test(v as string) ? undefined : `must be an AWS region name, got "${String(v)}"`) },
   { path: 'upstream.connectTimeoutMs', type: 'integer', default: 10_000, min: 100, max: 300_000 },
   { path: 'upstream.headersTimeoutMs', type: 'integer', default: 300_000, min: 100, max: 3_600_000 },
   { path: 'upstream.bodyTimeoutMs', type: 'integer', default: 300_000, min: 100, max: 3_600_000 },

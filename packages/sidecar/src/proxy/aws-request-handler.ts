@@ -6,8 +6,9 @@ import type { Readable } from 'node:stream';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import {
   AwsCallerError, AwsChunkedResigner, PayloadHashVerifier, SigV4Error, SigningKeyCache, awsErrorFor, awsUriEncode,
-  checkFreshness, extractOperation, parseSigV4, protocolFor, renderAwsError, sha256Hex, signRequest, verifySignature,
-  type AwsOperation, type AwsProtocol, type CallerFault, type Logger, type SigV4Auth,
+  checkFreshness, extractOperation, parseAwsHost, parseSigV2Presigned, parseSigV4, protocolFor, renderAwsError, sha256Hex,
+  SIGV2_PARAMS, signRequest, verifySigV2Presigned, verifySignature,
+  type AwsOperation, type AwsProtocol, type CallerFault, type Logger, type SigV2Presigned, type SigV4Auth,
 } from '@agentrail/core';
 import { planBody, type BodyPlan } from './body-plan.js';
 import { SessionRegistry, type EphemeralCredentials } from '../credentials/session-registry.js';
@@ -36,12 +37,17 @@ export interface HandlerDeps {
   metrics: SidecarMetrics;
   logger: Logger;
   limits: HandlerLimits;
+  /** Region to sign for when the caller's signature names none (SigV2 presigned URLs). */
+  defaultRegion: string;
   /** The AWS host a TLS-intercepted connection was meant for. */
   interceptedHost: (req: IncomingMessage) => string | undefined;
   now?: () => number;
 }
 
 /** Everything learned about one call, for metrics and (later) the audit event. */
+/** A caller's authentication: SigV4, or a SigV2 presigned S3 URL mapped onto the same fields. */
+type CallerAuth = SigV4Auth & { sigV2?: SigV2Presigned };
+
 interface CallContext {
   requestId: string;
   started: number;
@@ -90,10 +96,11 @@ export class AwsRequestHandler {
       if (req.headers['expect']?.toLowerCase() === '100-continue') res.writeContinue();
       const buffered = plan.kind === 'buffer' ? await this.readBody(req, ctx) : undefined;
       const payloadHash = plan.kind === 'buffer' ? sha256Hex(buffered as Buffer) : plan.payloadHash;
-      const seedSignature = verifySignature(
-        { method: req.method ?? 'GET', path: target.path, query: target.query, rawHeaders: req.rawHeaders },
-        auth, (ctx.creds as EphemeralCredentials).secretAccessKey, payloadHash, this.keys,
-      );
+      const wire = { method: req.method ?? 'GET', path: target.path, query: target.query, rawHeaders: req.rawHeaders };
+      const secret = (ctx.creds as EphemeralCredentials).secretAccessKey;
+      let seedSignature = '';
+      if (auth.sigV2 !== undefined) verifySigV2Presigned({ ...wire, bucket: parseAwsHost(host)?.bucket }, auth.sigV2, secret, this.now());
+      else seedSignature = verifySignature(wire, auth, secret, payloadHash, this.keys);
       const operation = extractOperation({
         method: req.method ?? 'GET', path: target.path, query: target.query,
         headers: req.headers as Record<string, string | undefined>, host, signingName: auth.service, region: auth.region, body: buffered,
@@ -108,9 +115,10 @@ export class AwsRequestHandler {
   }
 
   /** Parses and checks the caller's SigV4 authentication against its ephemeral credentials. */
-  private authenticate(req: IncomingMessage, ctx: CallContext): SigV4Auth {
-    const auth = parseSigV4(req.headers, ctx.target.query);
+  private authenticate(req: IncomingMessage, ctx: CallContext): CallerAuth {
+    const auth: CallerAuth | undefined = parseSigV4(req.headers, ctx.target.query) ?? this.sigV2Auth(ctx);
     if (auth === undefined) {
+      ctx.protocol = protocolFor({ signingName: '', host: ctx.host, headers: req.headers as Record<string, string | undefined>, query: ctx.target.query });
       throw new SigV4Error('MissingAuthentication', 'Request is missing Authentication Token');
     }
     ctx.auth = auth;
@@ -123,7 +131,19 @@ export class AwsRequestHandler {
     if (!SessionRegistry.tokenMatches(creds, auth.securityToken)) {
       throw callerError('InvalidSecurityToken', ctx, 'The security token included in the request is invalid.');
     }
-    checkFreshness(auth, this.now(), this.deps.limits.clockSkewMs);
+    if (auth.sigV2 === undefined) checkFreshness(auth, this.now(), this.deps.limits.clockSkewMs);
+    return auth;
+  }
+
+  /** A SigV2 presigned S3 URL, in the shape of a SigV4 presigned one (service s3, region from the host). */
+  private sigV2Auth(ctx: CallContext): CallerAuth | undefined {
+    const v2 = parseSigV2Presigned(ctx.target.query);
+    if (v2 === undefined) return undefined;
+    const auth: CallerAuth = {
+      mode: 'presigned', accessKeyId: v2.accessKeyId, service: 's3', region: parseAwsHost(ctx.host)?.region ?? this.deps.defaultRegion,
+      scopeDate: '', scope: '', signedHeaders: ['host'], signature: v2.signature, amzDate: '', sigV2: v2,
+    };
+    if (v2.securityToken !== undefined) auth.securityToken = v2.securityToken;
     return auth;
   }
 
@@ -143,14 +163,15 @@ export class AwsRequestHandler {
   }
 
   private async forward(
-    req: IncomingMessage, res: ServerResponse, ctx: CallContext, auth: SigV4Auth, plan: BodyPlan,
+    req: IncomingMessage, res: ServerResponse, ctx: CallContext, auth: CallerAuth, plan: BodyPlan,
     payloadHash: string, callerSeed: string, buffered: Buffer | undefined, signal: AbortSignal,
   ): Promise<void> {
     const upstreamCreds = this.deps.upstreamCredentials.current();
     if (upstreamCreds === undefined) throw callerError('UpstreamUnavailable', ctx, 'The gateway has no valid AWS credentials right now.');
     const dest = upstreamTarget(this.deps.routing, { service: auth.service, region: auth.region, host: ctx.host, path: ctx.target.path });
     if (dest === undefined) throw callerError('UpstreamUnavailable', ctx, `No AWS endpoint is known for service ${auth.service} in region ${auth.region}.`);
-    const query = auth.mode === 'presigned' ? ctx.target.query.filter(([k]) => !PRESIGN_PARAMS.has(k)) : ctx.target.query;
+    const presignParams = auth.sigV2 === undefined ? PRESIGN_PARAMS : SIGV2_PARAMS;
+    const query = auth.mode === 'presigned' ? ctx.target.query.filter(([k]) => !presignParams.has(k)) : ctx.target.query;
     const rawQuery = auth.mode === 'presigned'
       ? query.map(([k, v]) => `${awsUriEncode(k)}=${awsUriEncode(v)}`).join('&')
       : ctx.target.rawQuery;

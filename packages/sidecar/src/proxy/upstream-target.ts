@@ -1,4 +1,4 @@
-import { resolveEndpoint } from '@agentrail/core';
+import { parseAwsHost, resolveEndpoint } from '@agentrail/core';
 
 /** Where calls go: one fixed endpoint (moto, LocalStack, a VPC endpoint) or AWS itself. */
 export interface UpstreamRouting {
@@ -11,9 +11,6 @@ export interface UpstreamDestination {
   host: string;
   path: string;
 }
-
-/** `bucket.s3.amazonaws.com`, `bucket.s3.us-west-2.amazonaws.com`, `bucket.s3-us-west-2.amazonaws.com`. */
-const S3_VIRTUAL_HOST = /^(.+?)\.s3(?:[.-][a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?$/i;
 
 /**
  * Picks the upstream for a call. An intercepted call goes to the host the
@@ -31,7 +28,7 @@ export function upstreamTarget(
   if (routing.endpoint !== undefined) {
     const e = routing.endpoint;
     let path = call.path;
-    const bucket = call.service === 's3' ? S3_VIRTUAL_HOST.exec(bare)?.[1] : undefined;
+    const bucket = call.service === 's3' ? parseAwsHost(bare)?.bucket : undefined;
     if (bucket !== undefined) path = path === '' || path === '/' ? `/${bucket}` : `/${bucket}${path}`;
     const base = e.pathname === '/' ? '' : e.pathname.replace(/\/$/, '');
     return { origin: e.origin, host: e.host, path: `${base}${path}` };

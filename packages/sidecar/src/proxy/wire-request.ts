@@ -53,7 +53,7 @@ export function parseRequestTarget(url: string): RequestTarget {
 /**
  * The caller's headers to send upstream, lower-cased, repeated ones joined
  * with ',': everything but hop-by-hop headers (plus those the Connection
- * header names) and the caller's own authentication.
+ * header names), empty ones and the caller's own authentication.
  */
 export function forwardableHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
@@ -64,6 +64,9 @@ export function forwardableHeaders(req: IncomingMessage): Record<string, string>
     const name = (raw[i] as string).toLowerCase();
     if (HOP_BY_HOP.has(name) || CALLER_AUTH.has(name) || named?.has(name)) continue;
     const value = raw[i + 1] as string;
+    // Empty headers carry nothing, and HTTP stacks disagree on sending them: a
+    // signed empty header that one hop drops breaks the upstream signature.
+    if (value.trim() === '') continue;
     out[name] = out[name] === undefined ? value : `${out[name]},${value}`;
   }
   return out;
