@@ -74,7 +74,9 @@ export class Sidecar {
     await this.upstreamCredentials.start().catch((err: unknown) => {
       throw new Error(`no upstream AWS credentials: the standard credential chain found none (${(err as Error).message})`, { cause: err });
     });
-    const ca = await CertificateAuthority.create();
+    // The CA key lives only in this process, and agents trust the CA for as long as
+    // they run: its validity must outlast the pod, not the other way round.
+    const ca = await CertificateAuthority.create({ validityMs: config.intercept.caValidityDays * 86_400_000 });
     const root = this.sessions.createRoot(config.identity.initiator, this.opts.chain ?? [{ type: 'User', name: config.identity.initiator }], this.rootTokenFromFile());
 
     const handler = new AwsRequestHandler({

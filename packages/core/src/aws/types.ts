@@ -3,8 +3,13 @@
  * trail.
  */
 
-/** Wire protocols of AWS services, as botocore's `metadata.protocol` names them. */
-export type AwsProtocol = 'json' | 'query' | 'ec2' | 'rest-json' | 'rest-xml';
+/**
+ * Wire protocols of AWS services, as botocore's `metadata.protocol(s)` names them.
+ * `smithy-rpc-v2-cbor` is the first protocol of CloudWatch, GameLift, Snowball …
+ * in current models; SDKs that support it send it (CBOR bodies, operation in the
+ * path), so errors for those calls must be CBOR too.
+ */
+export type AwsProtocol = 'json' | 'query' | 'ec2' | 'rest-json' | 'rest-xml' | 'smithy-rpc-v2-cbor';
 
 /** What operation extraction needs from an incoming call. */
 export interface OperationRequest {
@@ -46,4 +51,11 @@ export interface AwsOperation {
   region: string;
   /** ARNs of the resources the call touches where derivable, else `['*']`. */
   resources: string[];
+  /**
+   * Origin (`https://host`) of the AWS endpoint that serves the call: the host the
+   * caller addressed when known, else derived from the matched service model
+   * (endpoint prefix, operation host prefix, partition). Endpoint mode forwards
+   * here; the signing name alone cannot tell `bedrock` from `bedrock-runtime`.
+   */
+  endpoint?: string;
 }

@@ -3,6 +3,7 @@ import { amzDateToMs, type SigV4Auth } from './authorization.js';
 import { canonicalHeaderValue, canonicalQuery, canonicalRequestString, canonicalUri, stringToSign } from './canonical-request.js';
 import { hmacHex, type SigningKeyCache } from './signing-key.js';
 import { SigV4Error } from './sigv4-error.js';
+import { clockSkewMessage } from '../aws/aws-error-codes.js';
 
 /** The request as it arrived on the wire, which is what the caller signed. */
 export interface WireRequest {
@@ -32,9 +33,7 @@ export function checkFreshness(auth: SigV4Auth, nowMs: number, maxSkewMs = MAX_C
     return;
   }
   if (Math.abs(nowMs - signedAt) > maxSkewMs) {
-    const now = new Date(nowMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-    const relation = signedAt > nowMs ? 'later than' : 'earlier than';
-    throw new SigV4Error('ClockSkew', `Signature expired: ${auth.amzDate} is now ${relation} ${now} (${now} ${signedAt > nowMs ? '+' : '-'} 15 min.)`);
+    throw new SigV4Error('ClockSkew', clockSkewMessage(auth.amzDate, new Date(nowMs), Math.round(maxSkewMs / 60_000)));
   }
 }
 

@@ -8,7 +8,7 @@ export interface SidecarConfig {
   upstream: { endpoint?: string; defaultRegion: string; connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number; connections: number };
   identity: { initiator: string; cluster: string; namespace: string; pod: string };
   credentials: { ttlSeconds: number; rotateBeforeSeconds: number; tokenFile?: string };
-  intercept: { extraHosts: string[] };
+  intercept: { extraHosts: string[]; caValidityDays: number };
   limits: { maxBufferedBodyBytes: number; maxChunkBytes: number; maxHeaderBytes: number; clockSkewSeconds: number };
   drainTimeoutMs: number;
   logLevel: string;
@@ -36,6 +36,7 @@ export const SIDECAR_FIELDS: readonly FieldSpec[] = [
   { path: 'credentials.ttlSeconds', type: 'integer', default: 3600, min: 900, max: 43_200 },
   { path: 'credentials.rotateBeforeSeconds', type: 'integer', default: 1800, min: 60, max: 43_000 },
   { path: 'credentials.tokenFile', type: 'string', env: 'AGENTRAIL_TOKEN_FILE' },
+  { path: 'intercept.caValidityDays', type: 'integer', default: 90, min: 1, max: 825 },
   { path: 'intercept.extraHosts', type: 'string[]', env: 'AGENTRAIL_INTERCEPT_HOSTS', default: [] },
   { path: 'limits.maxBufferedBodyBytes', type: 'integer', default: 64 * MiB, min: 1024, max: 1024 * MiB },
   { path: 'limits.maxChunkBytes', type: 'integer', default: 16 * MiB, min: 8192, max: 256 * MiB },

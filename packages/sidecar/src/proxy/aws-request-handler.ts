@@ -168,7 +168,7 @@ export class AwsRequestHandler {
   ): Promise<void> {
     const upstreamCreds = this.deps.upstreamCredentials.current();
     if (upstreamCreds === undefined) throw callerError('UpstreamUnavailable', ctx, 'The gateway has no valid AWS credentials right now.');
-    const dest = upstreamTarget(this.deps.routing, { service: auth.service, region: auth.region, host: ctx.host, path: ctx.target.path });
+    const dest = upstreamTarget(this.deps.routing, { service: auth.service, region: auth.region, host: ctx.host, path: ctx.target.path, endpoint: ctx.operation?.endpoint });
     if (dest === undefined) throw callerError('UpstreamUnavailable', ctx, `No AWS endpoint is known for service ${auth.service} in region ${auth.region}.`);
     const presignParams = auth.sigV2 === undefined ? PRESIGN_PARAMS : SIGV2_PARAMS;
     const query = auth.mode === 'presigned' ? ctx.target.query.filter(([k]) => !presignParams.has(k)) : ctx.target.query;
@@ -230,7 +230,7 @@ export class AwsRequestHandler {
       this.record(ctx, 'failed');
       return;
     }
-    const rendered = renderAwsError(callerErr, ctx.protocol, ctx.requestId);
+    const rendered = renderAwsError(callerErr, ctx.protocol, ctx.requestId, { service: ctx.service, ...(req.method !== undefined ? { method: req.method } : {}) });
     // An unread request body would otherwise be drained or misread as the next request.
     if (!req.complete) rendered.headers['connection'] = 'close';
     res.writeHead(rendered.status, { ...rendered.headers, 'content-length': String(rendered.body.length) });

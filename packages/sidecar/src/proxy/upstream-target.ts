@@ -14,7 +14,8 @@ export interface UpstreamDestination {
 
 /**
  * Picks the upstream for a call. An intercepted call goes to the host the
- * caller addressed; an endpoint-mode call to the service's regional endpoint.
+ * caller addressed; an endpoint-mode call to the endpoint its operation is
+ * served from (found by operation extraction), else the service's regional one.
  * Undefined when the scope names no reachable AWS endpoint.
  * With a fixed upstream endpoint every call goes there, and S3 virtual-hosted
  * requests become path-style (the bucket moves from the host into the path),
@@ -22,7 +23,7 @@ export interface UpstreamDestination {
  */
 export function upstreamTarget(
   routing: UpstreamRouting,
-  call: { service: string; region: string; host: string; path: string },
+  call: { service: string; region: string; host: string; path: string; endpoint?: string | undefined },
 ): UpstreamDestination | undefined {
   const bare = call.host.replace(/:\d+$/, '');
   if (routing.endpoint !== undefined) {
@@ -34,7 +35,7 @@ export function upstreamTarget(
     return { origin: e.origin, host: e.host, path: `${base}${path}` };
   }
   if (bare !== '') return { origin: `https://${call.host}`, host: call.host, path: call.path };
-  const origin = resolveEndpoint(call.service, call.region);
+  const origin = call.endpoint ?? resolveEndpoint(call.service, call.region);
   if (origin === undefined) return undefined;
   return { origin, host: new URL(origin).host, path: call.path };
 }
