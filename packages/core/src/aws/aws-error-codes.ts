@@ -9,6 +9,7 @@ export type CallerFault =
   | 'InvalidSecurityToken'
   | 'ExpiredToken'
   | 'SignatureMismatch'
+  | 'PayloadHashMismatch'
   | 'RequestExpired'
   | 'ClockSkew'
   | 'AccessDenied'
@@ -78,6 +79,15 @@ const TABLE: Readonly<Record<CallerFault, Readonly<Record<Family, Entry>>>> = {
   },
   SignatureMismatch: {
     s3: ['SignatureDoesNotMatch', 403, 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
+    query: ['SignatureDoesNotMatch', 403, SIGNATURE_MESSAGE],
+    ec2: ['AuthFailure', 401, EC2_AUTH],
+    json: ['InvalidSignatureException', 400, SIGNATURE_MESSAGE],
+    restJson: ['InvalidSignatureException', 403, SIGNATURE_MESSAGE],
+  },
+  // The body does not hash to the x-amz-content-sha256 the caller signed: S3 has
+  // its own code for it; elsewhere the signature simply does not match.
+  PayloadHashMismatch: {
+    s3: ['XAmzContentSHA256Mismatch', 400, "The provided 'x-amz-content-sha256' header does not match what was computed."],
     query: ['SignatureDoesNotMatch', 403, SIGNATURE_MESSAGE],
     ec2: ['AuthFailure', 401, EC2_AUTH],
     json: ['InvalidSignatureException', 400, SIGNATURE_MESSAGE],

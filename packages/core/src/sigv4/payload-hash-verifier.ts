@@ -35,7 +35,7 @@ export class PayloadHashVerifier extends Transform {
       return;
     }
     if (this.hash.digest('hex') !== this.expectedSha256) {
-      cb(new SigV4Error('SignatureMismatch', 'The provided \'x-amz-content-sha256\' header does not match what was computed.'));
+      cb(new SigV4Error('PayloadHashMismatch', 'The provided \'x-amz-content-sha256\' header does not match what was computed.'));
       return;
     }
     if (this.held !== undefined) this.push(this.held);

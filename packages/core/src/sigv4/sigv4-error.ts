@@ -9,6 +9,7 @@ export type SigV4Fault =
   | 'MissingAuthentication'
   | 'MalformedAuthorization'
   | 'SignatureMismatch'
+  | 'PayloadHashMismatch'
   | 'RequestExpired'
   | 'ClockSkew'
   | 'UnsupportedSigning'

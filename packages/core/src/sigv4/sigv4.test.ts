@@ -228,7 +228,7 @@ describe('PayloadHashVerifier', () => {
     const v = new PayloadHashVerifier(good, data.length);
     v.on('data', (d: Buffer) => seen.push(d));
     const bad = Buffer.from(data); bad[99_999] = 0x41;
-    await expect(new Promise((resolve, reject) => { v.on('error', reject); v.on('end', resolve); v.write(bad.subarray(0, 50_000)); v.end(bad.subarray(50_000)); })).rejects.toMatchObject({ fault: 'SignatureMismatch' });
+    await expect(new Promise((resolve, reject) => { v.on('error', reject); v.on('end', resolve); v.write(bad.subarray(0, 50_000)); v.end(bad.subarray(50_000)); })).rejects.toMatchObject({ fault: 'PayloadHashMismatch' });
     expect(Buffer.concat(seen).length).toBeLessThan(data.length);
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import {
   AwsCallerError, AwsChunkedResigner, PayloadHashVerifier, SigV4Error, SigningKeyCache, awsErrorFor, awsUriEncode,
@@ -187,21 +187,15 @@ export class AwsRequestHandler {
 
     let body: Buffer | Readable | undefined = buffered;
     if (plan.kind === 'stream') body = req;
-    else if (plan.kind === 'verify') body = req.pipe(new PayloadHashVerifier(payloadHash, contentLength(req)));
+    else if (plan.kind === 'verify') body = through(req, new PayloadHashVerifier(payloadHash, contentLength(req)));
     else if (plan.kind === 'chunked') {
-      const resigner = new AwsChunkedResigner({
+      body = through(req, new AwsChunkedResigner({
         payload: plan.payloadHash,
         caller: { seedSignature: callerSeed, signingKey: this.keys.get((ctx.creds as EphemeralCredentials).secretAccessKey, auth.scopeDate, auth.region, auth.service), amzDate: auth.amzDate, scope: auth.scope },
         upstream: { seedSignature: signed.signature, signingKey: signed.signingKey, amzDate: signed.amzDate, scope: signed.scope },
         ...(plan.decodedLength !== undefined ? { decodedLength: plan.decodedLength } : {}),
         maxChunkBytes: this.deps.limits.maxChunkBytes,
-      });
-      body = req.pipe(resigner);
-      req.once('error', (e) => resigner.destroy(e));
-    }
-    if (body !== undefined && body !== req && body !== buffered) {
-      // A client that goes away mid-upload must abort the upstream request, not complete it short.
-      req.once('aborted', () => (body as Readable).destroy(new SigV4Error('IncompleteBody', 'The client closed the connection mid-request.')));
+      }));
     }
     this.deps.metrics.overhead.observe((performance.now() - ctx.started) / 1000);
 
@@ -266,6 +260,21 @@ export class AwsRequestHandler {
 
 function callerError(fault: CallerFault, ctx: CallContext, message: string): AwsCallerError {
   return awsErrorFor(fault, ctx.protocol, ctx.service, message);
+}
+
+/**
+ * Pipes the caller's body through a checking transform. A failed check stops
+ * the flow (its error reaches the caller through the failed upstream request),
+ * and a caller that goes away mid-upload fails the transform, so the upstream
+ * request is aborted instead of completing short.
+ */
+function through(req: IncomingMessage, transform: Transform): Transform {
+  req.pipe(transform);
+  transform.on('error', () => req.unpipe(transform));
+  req.once('close', () => {
+    if (!req.complete) transform.destroy(new SigV4Error('IncompleteBody', 'The client closed the connection mid-request.'));
+  });
+  return transform;
 }
 
 function contentLength(req: IncomingMessage): number | undefined {

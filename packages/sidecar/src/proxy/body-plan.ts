@@ -58,7 +58,7 @@ export function planBody(req: IncomingMessage, auth: SigV4Auth): BodyPlan {
     throw new SigV4Error('MalformedAuthorization', "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-… or a SHA-256 hex digest.");
   }
   if (!hasBody(req)) {
-    if (declared !== EMPTY_SHA256) throw new SigV4Error('SignatureMismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
+    if (declared !== EMPTY_SHA256) throw new SigV4Error('PayloadHashMismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
     return { kind: 'empty', payloadHash: declared };
   }
   return { kind: 'verify', payloadHash: declared };
