@@ -6,7 +6,7 @@ import { ConfigError, resolveConfig, type FieldSpec } from '@agentrail/core';
 export interface SidecarConfig {
   listen: { host: string; explicitPort: number; credentialsPort: number; opsPort: number };
   upstream: { endpoint?: string; defaultRegion: string; connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number; connections: number };
-  identity: { initiator: string; cluster: string; namespace: string; pod: string };
+  identity: { initiator: string };
   credentials: { ttlSeconds: number; rotateBeforeSeconds: number; tokenFile?: string };
   intercept: { extraHosts: string[]; caValidityDays: number };
   limits: { maxBufferedBodyBytes: number; maxChunkBytes: number; maxHeaderBytes: number; clockSkewSeconds: number };
@@ -30,9 +30,6 @@ export const SIDECAR_FIELDS: readonly FieldSpec[] = [
   { path: 'upstream.bodyTimeoutMs', type: 'integer', default: 300_000, min: 100, max: 3_600_000 },
   { path: 'upstream.connections', type: 'integer', default: 128, min: 1, max: 10_000 },
   { path: 'identity.initiator', type: 'string', env: 'AGENTRAIL_INITIATOR', default: 'unknown' },
-  { path: 'identity.cluster', type: 'string', env: 'AGENTRAIL_CLUSTER', default: 'local' },
-  { path: 'identity.namespace', type: 'string', env: 'AGENTRAIL_NAMESPACE', default: '' },
-  { path: 'identity.pod', type: 'string', env: 'AGENTRAIL_POD', default: '' },
   { path: 'credentials.ttlSeconds', type: 'integer', default: 3600, min: 900, max: 43_200 },
   { path: 'credentials.rotateBeforeSeconds', type: 'integer', default: 1800, min: 60, max: 43_000 },
   { path: 'credentials.tokenFile', type: 'string', env: 'AGENTRAIL_TOKEN_FILE' },
