@@ -79,6 +79,7 @@ export class Sidecar {
     const ca = await CertificateAuthority.create({ validityMs: config.intercept.caValidityDays * 86_400_000 });
     const root = this.sessions.createRoot(config.identity.initiator, this.opts.chain ?? [{ type: 'User', name: config.identity.initiator }], this.rootTokenFromFile());
 
+    const isAwsHost = createAwsHostMatcher(config.intercept.extraHosts);
     const handler = new AwsRequestHandler({
       sessions: this.sessions,
       upstreamCredentials: this.upstreamCredentials,
@@ -94,6 +95,7 @@ export class Sidecar {
         upstreamHeadersTimeoutMs: config.upstream.headersTimeoutMs,
         upstreamBodyTimeoutMs: config.upstream.bodyTimeoutMs,
       },
+      isAwsHost,
       interceptedHost: (req: IncomingMessage) => {
         const t = interceptedTarget(req.socket);
         if (t === undefined) return undefined;
@@ -105,7 +107,7 @@ export class Sidecar {
     explicit.on('checkContinue', handler.handle);
     const interceptor = new TlsInterceptor({
       ca,
-      isInterceptedHost: createAwsHostMatcher(config.intercept.extraHosts),
+      isInterceptedHost: isAwsHost,
       httpServer: explicit,
       connectTimeoutMs: config.upstream.connectTimeoutMs,
       logger: this.logger,

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { awsCliV1, awsCliV2, cleanEnv, type RunResult } from './support/aws-clients.js';
+import { runProcess } from './support/processes.js';
 import { startMoto, type Moto } from './support/moto.js';
 import { startSidecar, type RunningSidecar } from './fixtures/sidecar-fixture.js';
 
@@ -171,6 +172,14 @@ describe('callers the sidecar must refuse', () => {
     }));
     // Even the real upstream keys are useless against the sidecar: it only knows the keys it issued.
     expect(realKeys.stderr).toMatch(/InvalidClientTokenId/);
+    expect(moto.requests()).toBe(before);
+  });
+
+  it('a request through the TLS-intercepted tunnel that names a non-AWS Host is refused, not forwarded', async () => {
+    const before = moto.requests();
+    const r = await runProcess('curl', ['-sS', '--proxy', sidecar.endpoints.explicitUrl, '--cacert', sidecar.caBundleFile,
+      '-H', 'Host: attacker.example', '-d', 'Action=GetCallerIdentity&Version=2011-06-15', 'https://sts.us-east-1.amazonaws.com/'], { env: cleanEnv() });
+    expect(r.stdout).toMatch(/<Code>AccessDenied<\/Code>.*attacker\.example is not one/s);
     expect(moto.requests()).toBe(before);
   });
 });

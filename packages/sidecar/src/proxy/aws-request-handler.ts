@@ -39,8 +39,10 @@ export interface HandlerDeps {
   limits: HandlerLimits;
   /** Region to sign for when the caller's signature names none (SigV2 presigned URLs). */
   defaultRegion: string;
-  /** The AWS host a TLS-intercepted connection was meant for. */
+  /** The host a TLS-intercepted request addressed (its Host header), if it came through interception. */
   interceptedHost: (req: IncomingMessage) => string | undefined;
+  /** Hosts the sidecar may forward to by name: AWS endpoints and configured custom ones. */
+  isAwsHost: (host: string) => boolean;
   now?: () => number;
 }
 
@@ -91,6 +93,13 @@ export class AwsRequestHandler {
     const abort = new AbortController();
     res.once('close', () => { if (!res.writableFinished) abort.abort(); });
     try {
+      // A request that names its own destination (intercepted, or absolute-form)
+      // is only forwarded to AWS: signing a call for any other host would hand
+      // that host a request it could replay to AWS.
+      if (host !== '' && !this.deps.isAwsHost(host)) {
+        ctx.protocol = protocolFor({ signingName: '', host: '', headers: req.headers as Record<string, string | undefined>, query: target.query });
+        throw callerError('AccessDenied', ctx, `The gateway forwards only to AWS endpoints; ${host.slice(0, 100)} is not one.`);
+      }
       const auth = this.authenticate(req, ctx);
       const plan = planBody(req, auth);
       if (req.headers['expect']?.toLowerCase() === '100-continue') res.writeContinue();
