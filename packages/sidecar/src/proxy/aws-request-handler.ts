@@ -46,16 +46,15 @@ export interface HandlerDeps {
   now?: () => number;
 }
 
-/** Everything learned about one call, for metrics and (later) the audit event. */
 /** A caller's authentication: SigV4, or a SigV2 presigned S3 URL mapped onto the same fields. */
 type CallerAuth = SigV4Auth & { sigV2?: SigV2Presigned };
 
+/** Everything learned about one call, for errors, metrics and (later) the audit event. */
 interface CallContext {
   requestId: string;
   started: number;
   target: RequestTarget;
   host: string;
-  auth?: SigV4Auth;
   creds?: EphemeralCredentials;
   operation?: AwsOperation;
   protocol: AwsProtocol;
@@ -130,7 +129,6 @@ export class AwsRequestHandler {
       ctx.protocol = protocolFor({ signingName: '', host: ctx.host, headers: req.headers as Record<string, string | undefined>, query: ctx.target.query });
       throw new SigV4Error('MissingAuthentication', 'Request is missing Authentication Token');
     }
-    ctx.auth = auth;
     ctx.service = auth.service;
     ctx.protocol = protocolFor({ signingName: auth.service, host: ctx.host, headers: req.headers as Record<string, string | undefined>, query: ctx.target.query });
     const creds = this.deps.sessions.lookup(auth.accessKeyId);

@@ -28,8 +28,13 @@ export interface ExchangeOptions {
    * wait), or `destroy` right away — a client that vanishes mid-request.
    */
   after?: 'wait' | 'half-close' | 'destroy';
-  /** With `wait`/`half-close`: stop once a complete response head and its Content-Length body arrived. */
+  /** With `wait`/`half-close`: stop once a complete response (Content-Length or chunked) arrived. */
   untilResponse?: boolean;
+  /**
+   * With `wait`: send a FIN when no complete response came this long after the
+   * last piece — a client that gives up on an answer; the peer must then close.
+   */
+  finAfterMs?: number;
 }
 
 /**
@@ -81,6 +86,10 @@ export function exchange(port: number, pieces: ReadonlyArray<string | Buffer>, o
           await delay(20);
           finish(false);
         } else if (after === 'half-close') socket.end();
+        else if (options.finAfterMs !== undefined) {
+          await delay(options.finAfterMs);
+          if (!done) socket.end();
+        }
       })();
     });
   });
@@ -95,21 +104,52 @@ export interface ParsedResponse {
   complete: boolean;
 }
 
-/** Parses the first response in `data` (Content-Length framing); undefined before a full head. */
+/**
+ * Parses the first final (non-1xx) response in `data`, Content-Length or chunked
+ * framing; undefined before a full head.
+ */
 export function parseResponse(data: Buffer): ParsedResponse | undefined {
-  const end = data.indexOf('\r\n\r\n');
-  if (end < 0) return undefined;
-  const lines = data.subarray(0, end).toString('latin1').split('\r\n');
-  const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
-  if (status === null) return undefined;
-  const headers: Record<string, string> = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  let start = 0;
+  for (;;) {
+    const end = data.indexOf('\r\n\r\n', start);
+    if (end < 0) return undefined;
+    const lines = data.subarray(start, end).toString('latin1').split('\r\n');
+    const status = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '');
+    if (status === null) return undefined;
+    if ((status[1] as string).startsWith('1')) {
+      start = end + 4; // 100 Continue: the answer follows
+      continue;
+    }
+    const headers: Record<string, string> = {};
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const rest = data.subarray(end + 4);
+    if (headers['transfer-encoding']?.toLowerCase() === 'chunked') {
+      const { body, complete } = dechunk(rest);
+      return { status: Number(status[1]), headers, body, complete };
+    }
+    const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
+    const body = rest.subarray(0, length);
+    return { status: Number(status[1]), headers, body, complete: length === undefined || body.length === length };
   }
-  const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
-  const body = data.subarray(end + 4, length === undefined ? undefined : end + 4 + length);
-  return { status: Number(status[1]), headers, body, complete: length === undefined || body.length === length };
+}
+
+/** Decodes a chunked body as far as it arrived. */
+function dechunk(data: Buffer): { body: Buffer; complete: boolean } {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = data.indexOf('\r\n', at);
+    if (eol < 0) return { body: Buffer.concat(parts), complete: false };
+    const size = parseInt(data.subarray(at, eol).toString('latin1'), 16);
+    if (Number.isNaN(size)) return { body: Buffer.concat(parts), complete: false };
+    if (size === 0) return { body: Buffer.concat(parts), complete: true };
+    parts.push(data.subarray(eol + 2, eol + 2 + size));
+    if (data.length < eol + 2 + size + 2) return { body: Buffer.concat(parts), complete: false };
+    at = eol + 2 + size + 2;
+  }
 }
 
 /** Every HTTP/1.x status line in `data`, in order (several responses on one connection). */

@@ -28,7 +28,7 @@ export async function signedChunkedUpload(
   url: string,
   credentials: Credentials,
   chunks: readonly Buffer[],
-  options: { region?: string; signingDate?: Date } = {},
+  options: { region?: string; signingDate?: Date; /** Sign this x-amz-decoded-content-length instead of the true one. */ decodedLength?: number } = {},
 ): Promise<ChunkedUpload> {
   const region = options.region ?? 'us-east-1';
   const payload = Buffer.concat(chunks);
@@ -45,7 +45,7 @@ export async function signedChunkedUpload(
         'content-encoding': 'aws-chunked',
         'content-length': String(wireLength),
         'x-amz-content-sha256': STREAMING_SIGNED,
-        'x-amz-decoded-content-length': String(payload.length),
+        'x-amz-decoded-content-length': String(options.decodedLength ?? payload.length),
       },
     },
     { service: 's3', region, credentials, ...(options.signingDate === undefined ? {} : { signingDate: options.signingDate }) },
