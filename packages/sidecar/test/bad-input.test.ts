@@ -8,6 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { jest } from '@jest/globals';
+import { createLogger } from '@agentrail/core';
+import { Sidecar, loadSidecarConfig } from '@agentrail/sidecar';
 import { dynamoDbCall, queryCall, requestHead, signedCall } from './support/agent-calls.js';
 import { fetchAgentCredentials, type AgentCredentials } from './support/container-credentials.js';
 import { metricSum, scrape } from './support/prometheus-text.js';
@@ -448,30 +450,78 @@ describe('BUG: a refusal before the Authorization header parses is answered in R
   });
 });
 
-describe('BUG: a caller that goes away mid-upload is reported as a sidecar or upstream failure', () => {
+describe('BUG: a caller that goes away is reported as a sidecar or upstream failure', () => {
   const INTERNAL = { code: 'InternalError' };
   const UPSTREAM_ERRORS = 'agentrail_sidecar_upstream_errors_total';
+  // A sidecar of its own, whose log the test reads.
+  let observed: Sidecar;
+  let observedBase: string;
+  let observedPort: number;
+  let observedCreds: AgentCredentials;
+  let opsUrl: string;
+  const errorLogs: string[] = [];
 
-  it('streamed body (declared hash): not an InternalError, not an upstream error', async () => {
-    const body = randomBytes(64 * 1024);
-    const req = await signedCall(base, creds, { service: 's3', method: 'PUT', path: '/bad-input/gone-streamed', body });
-    const before = await scrape(sidecar.endpoints.opsUrl);
-    await exchange(port, [requestHead(req), body.subarray(0, 30_000)], { after: 'destroy' });
-    await delay(300);
-    const after = await scrape(sidecar.endpoints.opsUrl);
-    expect(metricSum(after, CALLER_ERRORS, INTERNAL) - metricSum(before, CALLER_ERRORS, INTERNAL)).toBe(0);
-    expect(metricSum(after, UPSTREAM_ERRORS) - metricSum(before, UPSTREAM_ERRORS)).toBe(0);
+  beforeAll(async () => {
+    const logger = createLogger('warn', { component: 'observed-sidecar' });
+    for (const t of logger.transports) t.silent = true;
+    logger.on('data', (info: { level: string; message: string; error?: unknown }) => {
+      if (info.level === 'error') errorLogs.push(`${info.message}: ${String(info.error)}`);
+    });
+    observed = new Sidecar({
+      config: loadSidecarConfig({ flags: { 'upstream.endpoint': upstream.endpoint, 'listen.explicitPort': 0, 'listen.credentialsPort': 0, 'listen.opsPort': 0 } }),
+      credentialProvider: async () => ({ ...UPSTREAM_KEYS }),
+      logger,
+    });
+    const endpoints = await observed.start();
+    observedBase = endpoints.explicitUrl;
+    observedPort = Number(new URL(observedBase).port);
+    opsUrl = endpoints.opsUrl;
+    observedCreds = await fetchAgentCredentials(endpoints.credentialsUrl, endpoints.rootToken);
   });
 
-  it('buffered body (JSON call): not counted as an upstream error', async () => {
-    const req = await signedCall(base, creds, dynamoDbCall('PutItem', { TableName: 'gone', Item: { pad: { S: 'y'.repeat(2000) } } }));
-    const body = req.body as Buffer;
-    const before = await scrape(sidecar.endpoints.opsUrl);
-    await exchange(port, [requestHead(req), body.subarray(0, 1000)], { after: 'destroy' });
+  afterAll(async () => {
+    await observed?.stop();
+  });
+
+  beforeEach(() => {
+    errorLogs.length = 0;
+  });
+
+  it('mid-upload (declared hash): not an InternalError, not an upstream error, not logged as an error', async () => {
+    const body = randomBytes(64 * 1024);
+    const req = await signedCall(observedBase, observedCreds, { service: 's3', method: 'PUT', path: '/bad-input/gone-streamed', body });
+    const before = await scrape(opsUrl);
+    await exchange(observedPort, [requestHead(req), body.subarray(0, 30_000)], { after: 'destroy' });
     await delay(300);
-    const after = await scrape(sidecar.endpoints.opsUrl);
+    const after = await scrape(opsUrl);
+    console.log('DBG logs', errorLogs);
+    expect(metricSum(after, CALLER_ERRORS, INTERNAL) - metricSum(before, CALLER_ERRORS, INTERNAL)).toBe(0);
+    expect(metricSum(after, UPSTREAM_ERRORS) - metricSum(before, UPSTREAM_ERRORS)).toBe(0);
+    expect(errorLogs).toEqual([]);
+  });
+
+  it('mid-upload (buffered JSON body): not counted as an upstream error', async () => {
+    const req = await signedCall(observedBase, observedCreds, dynamoDbCall('PutItem', { TableName: 'gone', Item: { pad: { S: 'y'.repeat(2000) } } }));
+    const body = req.body as Buffer;
+    const before = await scrape(opsUrl);
+    await exchange(observedPort, [requestHead(req), body.subarray(0, 1000)], { after: 'destroy' });
+    await delay(300);
+    const after = await scrape(opsUrl);
     expect(metricSum(after, UPSTREAM_ERRORS) - metricSum(before, UPSTREAM_ERRORS)).toBe(0);
     expect(metricSum(after, CALLER_ERRORS, INTERNAL) - metricSum(before, CALLER_ERRORS, INTERNAL)).toBe(0);
+  });
+
+  it('mid-download: not logged as an unexpected error on the data path', async () => {
+    const object = randomBytes(4 * 1024 * 1024);
+    const put = await sendRaw(observedBase, await signedCall(observedBase, observedCreds, { service: 's3', method: 'PUT', path: '/bad-input/big-download', body: object }));
+    expect(put.status).toBe(200);
+    const get = await signedCall(observedBase, observedCreds, { service: 's3', method: 'GET', path: '/bad-input/big-download' });
+    // Read the head and a little of the body, then go away.
+    const r = await exchange(observedPort, [requestHead(get)], { timeoutMs: 50 });
+    expect(parseResponse(r.data)?.status).toBe(200);
+    console.log('DBG got', r.data.length, 'bytes');
+    await delay(300);
+    expect(errorLogs).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@ import type { Readable, Transform } from 'node:stream';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import {
   AwsCallerError, AwsChunkedResigner, PayloadHashVerifier, SigV4Error, SigningKeyCache, awsErrorFor, awsUriEncode,
-  checkFreshness, extractOperation, parseAwsHost, parseSigV2Presigned, parseSigV4, protocolFor, renderAwsError, sha256Hex,
+  checkFreshness, extractOperation, UNKNOWN_OPERATION, parseAwsHost, parseSigV2Presigned, parseSigV4, protocolFor, renderAwsError, sha256Hex,
   SIGV2_PARAMS, signRequest, verifySigV2Presigned, verifySignature,
   type AwsOperation, type AwsProtocol, type CallerFault, type Logger, type SigV2Presigned, type SigV4Auth,
 } from '@agentrail/core';
@@ -52,6 +52,7 @@ type CallerAuth = SigV4Auth & { sigV2?: SigV2Presigned };
 /** Everything learned about one call, for errors, metrics and (later) the audit event. */
 interface CallContext {
   requestId: string;
+  method: string;
   started: number;
   target: RequestTarget;
   host: string;
@@ -86,6 +87,7 @@ export class AwsRequestHandler {
     const host = this.deps.interceptedHost(req) ?? target.absoluteHost ?? '';
     const ctx: CallContext = {
       requestId: randomBytes(8).toString('hex').toUpperCase(),
+      method: req.method ?? 'GET',
       started: performance.now(),
       target, host, protocol: 'rest-json', service: 'unknown',
     };
@@ -104,13 +106,13 @@ export class AwsRequestHandler {
       if (req.headers['expect']?.toLowerCase() === '100-continue') res.writeContinue();
       const buffered = plan.kind === 'buffer' ? await this.readBody(req, ctx) : undefined;
       const payloadHash = plan.kind === 'buffer' ? sha256Hex(buffered as Buffer) : plan.payloadHash;
-      const wire = { method: req.method ?? 'GET', path: target.path, query: target.query, rawHeaders: req.rawHeaders };
+      const wire = { method: ctx.method, path: target.path, query: target.query, rawHeaders: req.rawHeaders };
       const secret = (ctx.creds as EphemeralCredentials).secretAccessKey;
       let seedSignature = '';
       if (auth.sigV2 !== undefined) verifySigV2Presigned({ ...wire, bucket: parseAwsHost(host)?.bucket }, auth.sigV2, secret, this.now());
       else seedSignature = verifySignature(wire, auth, secret, payloadHash, this.keys);
       const operation = extractOperation({
-        method: req.method ?? 'GET', path: target.path, query: target.query,
+        method: ctx.method, path: target.path, query: target.query,
         headers: req.headers as Record<string, string | undefined>, host, signingName: auth.service, region: auth.region, body: buffered,
       });
       ctx.operation = operation;
@@ -186,7 +188,7 @@ export class AwsRequestHandler {
     headers['host'] = dest.host;
     if (buffered !== undefined) headers['content-length'] = String(buffered.length);
     const signed = signRequest(
-      { method: req.method ?? 'GET', path: dest.path, query, headers },
+      { method: ctx.method, path: dest.path, query, headers },
       upstreamCreds,
       { region: auth.region, service: auth.service, payloadHash, contentSha256Header: auth.service === 's3' || req.headers['x-amz-content-sha256'] !== undefined },
       this.keys,
@@ -209,7 +211,7 @@ export class AwsRequestHandler {
     const upstream = await this.deps.dispatcher.request({
       origin: dest.origin,
       path: rawQuery === '' ? dest.path : `${dest.path}?${rawQuery}`,
-      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+      method: ctx.method as Dispatcher.HttpMethod,
       headers,
       body: body ?? null,
       signal,
@@ -231,7 +233,7 @@ export class AwsRequestHandler {
       this.record(ctx, 'failed');
       return;
     }
-    const rendered = renderAwsError(callerErr, ctx.protocol, ctx.requestId, { service: ctx.service, ...(req.method !== undefined ? { method: req.method } : {}) });
+    const rendered = renderAwsError(callerErr, ctx.protocol, ctx.requestId, { service: ctx.service, method: ctx.method });
     // An unread request body would otherwise be drained or misread as the next request.
     if (!req.complete) rendered.headers['connection'] = 'close';
     res.writeHead(rendered.status, { ...rendered.headers, 'content-length': String(rendered.body.length) });
@@ -259,7 +261,13 @@ export class AwsRequestHandler {
   }
 
   private record(ctx: CallContext, outcome: string): void {
-    const op = ctx.operation?.operation ?? 'Unknown';
+    const op = ctx.operation?.operation ?? UNKNOWN_OPERATION;
+    if (ctx.operation?.operation === UNKNOWN_OPERATION) {
+      // Until the audit trail records every call, operators see these here.
+      this.deps.logger.info('call with an operation the models do not name', {
+        requestId: ctx.requestId, service: ctx.service, method: ctx.method, path: ctx.target.path.slice(0, 512), outcome,
+      });
+    }
     this.deps.metrics.calls.inc({ service: ctx.service, operation: op, outcome });
     this.deps.metrics.latency.observe({ service: ctx.service, outcome }, (performance.now() - ctx.started) / 1000);
   }
