@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http, { type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Agent } from 'undici';
 import { createLogger, type Chain, type Logger } from '@agentrail/core';
 import type { SidecarConfig } from './config/sidecar-config.js';
@@ -53,6 +54,9 @@ export class Sidecar {
   private readonly upstreamCredentials: UpstreamCredentials;
   private readonly dispatcher: Agent;
   private readonly servers: Server[] = [];
+  private opsServer: Server | undefined;
+  /** CONNECT sockets: detached from the HTTP server, so closeAllConnections() never reaches them. */
+  private readonly tunnels = new Set<Duplex>();
   private draining = false;
   private endpoints: SidecarEndpoints | undefined;
 
@@ -102,7 +106,11 @@ export class Sidecar {
         return req.headers.host ?? (t.port === 443 ? t.host : `${t.host}:${t.port}`);
       },
     });
+    // No overall request deadline (a large upload may take hours), but a caller silent
+    // for clientIdleTimeoutMs is cut off, so a stalled upload cannot hold an upstream
+    // connection forever.
     const explicit = http.createServer({ maxHeaderSize: config.limits.maxHeaderBytes, requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 65_000 });
+    explicit.setTimeout(config.limits.clientIdleTimeoutMs);
     explicit.on('request', handler.handle);
     explicit.on('checkContinue', handler.handle);
     const interceptor = new TlsInterceptor({
@@ -113,7 +121,11 @@ export class Sidecar {
       logger: this.logger,
       onOutcome: (outcome, mode) => this.metrics.interceptions.inc({ outcome, mode }),
     });
-    explicit.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => interceptor.handleConnect(req, socket, head));
+    explicit.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      this.tunnels.add(socket);
+      socket.once('close', () => this.tunnels.delete(socket));
+      interceptor.handleConnect(req, socket, head);
+    });
     this.guard(explicit, 'explicit');
 
     const creds = http.createServer({ maxHeaderSize: 16 * 1024 }, createCredentialHandler(this.sessions, this.metrics, this.logger));
@@ -126,7 +138,8 @@ export class Sidecar {
       listen(creds, host, config.listen.credentialsPort),
       listen(ops, host, config.listen.opsPort),
     ]);
-    this.servers.push(explicit, creds, ops);
+    this.servers.push(explicit, creds);
+    this.opsServer = ops;
     const url = (port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     this.endpoints = {
       explicitUrl: url(e),
@@ -150,12 +163,19 @@ export class Sidecar {
       s.close(() => resolve());
       const tick = setInterval(() => {
         s.closeIdleConnections();
-        if (Date.now() >= deadline) { s.closeAllConnections(); clearInterval(tick); }
+        if (Date.now() >= deadline) {
+          s.closeAllConnections();
+          for (const t of this.tunnels) t.destroy();
+          clearInterval(tick);
+        }
       }, 50);
       s.once('close', () => clearInterval(tick));
     })));
     this.upstreamCredentials.stop();
     await this.dispatcher.close();
+    // Last: /readyz says "draining" and /metrics can be scraped while calls drain.
+    const ops = this.opsServer;
+    if (ops !== undefined) await new Promise<void>((resolve) => { ops.close(() => resolve()); ops.closeAllConnections(); });
     this.logger.info('sidecar stopped');
   }
 
@@ -170,7 +190,12 @@ export class Sidecar {
   private rootTokenFromFile(): string | undefined {
     const file = this.opts.config.credentials.tokenFile;
     if (file === undefined) return undefined;
-    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    if (existsSync(file)) {
+      const token = readFileSync(file, 'utf8').trim();
+      // An empty token would leave the credential endpoint unusable (it refuses empty tokens).
+      if (token === '') throw new Error(`token file ${file} is empty: remove it to have a token generated, or write one into it`);
+      return token;
+    }
     const token = randomBytes(32).toString('base64url');
     writeFileSync(file, token, { mode: 0o600 });
     return token;

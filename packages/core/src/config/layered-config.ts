@@ -17,6 +17,9 @@ export interface FieldSpec {
   required?: boolean;
 }
 
+/** A rule across fields; sees the fields that resolved cleanly (others are absent). */
+export type CrossCheck = (resolved: Readonly<Record<string, unknown>>) => { path: string; message: string } | undefined;
+
 /** Values from each source, keyed by dotted path (file: a nested object). */
 export interface ConfigSources {
   flags?: Record<string, unknown>;
@@ -27,9 +30,9 @@ export interface ConfigSources {
 /**
  * Resolves settings with precedence flags > file > env > defaults, checks every
  * one, and reports all problems at once with their paths (a config file's
- * unknown keys included). The result is deep-frozen.
+ * unknown keys included, and `crossChecks` run on whatever resolved). The result is deep-frozen.
  */
-export function resolveConfig<T>(fields: readonly FieldSpec[], sources: ConfigSources): T {
+export function resolveConfig<T>(fields: readonly FieldSpec[], sources: ConfigSources, crossChecks: readonly CrossCheck[] = []): T {
   const problems: { path: string; message: string }[] = [];
   const fileValues = flattenFile(sources.file, problems);
   const known = new Set(fields.map((f) => f.path));
@@ -52,6 +55,10 @@ export function resolveConfig<T>(fields: readonly FieldSpec[], sources: ConfigSo
     const message = typeof value === 'object' && value !== null && 'error' in value ? (value as { error: string }).error : validate(f, value);
     if (message !== undefined) problems.push({ path: f.path, message: `${message} (from ${origin})` });
     else setPath(out, f.path, value);
+  }
+  for (const check of crossChecks) {
+    const problem = check(out);
+    if (problem !== undefined) problems.push(problem);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(out) as T;

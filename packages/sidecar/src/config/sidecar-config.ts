@@ -9,7 +9,7 @@ export interface SidecarConfig {
   identity: { initiator: string };
   credentials: { ttlSeconds: number; rotateBeforeSeconds: number; tokenFile?: string };
   intercept: { extraHosts: string[]; caValidityDays: number };
-  limits: { maxBufferedBodyBytes: number; maxChunkBytes: number; maxHeaderBytes: number; clockSkewSeconds: number };
+  limits: { maxBufferedBodyBytes: number; maxChunkBytes: number; maxHeaderBytes: number; clientIdleTimeoutMs: number; clockSkewSeconds: number };
   drainTimeoutMs: number;
   logLevel: string;
 }
@@ -38,6 +38,7 @@ export const SIDECAR_FIELDS: readonly FieldSpec[] = [
   { path: 'limits.maxBufferedBodyBytes', type: 'integer', default: 64 * MiB, min: 1024, max: 1024 * MiB },
   { path: 'limits.maxChunkBytes', type: 'integer', default: 16 * MiB, min: 8192, max: 256 * MiB },
   { path: 'limits.maxHeaderBytes', type: 'integer', default: 64 * 1024, min: 8192, max: 1024 * 1024 },
+  { path: 'limits.clientIdleTimeoutMs', type: 'integer', default: 120_000, min: 1000, max: 3_600_000 },
   { path: 'limits.clockSkewSeconds', type: 'integer', default: 900, min: 1, max: 3600 },
   { path: 'drainTimeoutMs', type: 'integer', env: 'AGENTRAIL_DRAIN_TIMEOUT_MS', default: 30_000, min: 0, max: 600_000 },
   { path: 'logLevel', type: 'string', env: 'AGENTRAIL_LOG_LEVEL', default: 'info', oneOf: ['error', 'warn', 'info', 'debug'] },
@@ -56,9 +57,12 @@ export function loadSidecarConfig(opts: { flags?: Record<string, unknown>; confi
       throw new ConfigError([{ path: '(file)', message: `cannot read ${opts.configFile}: ${(err as Error).message}` }]);
     }
   }
-  const config = resolveConfig<SidecarConfig>(SIDECAR_FIELDS, { flags: opts.flags ?? {}, file, env: opts.env ?? {} });
-  if (config.credentials.rotateBeforeSeconds >= config.credentials.ttlSeconds) {
-    throw new ConfigError([{ path: 'credentials.rotateBeforeSeconds', message: `must be less than credentials.ttlSeconds (${config.credentials.ttlSeconds})` }]);
-  }
-  return config;
+  return resolveConfig<SidecarConfig>(SIDECAR_FIELDS, { flags: opts.flags ?? {}, file, env: opts.env ?? {} }, [rotationBeforeExpiry]);
+}
+
+/** Credentials must rotate before they expire. */
+function rotationBeforeExpiry(resolved: Readonly<Record<string, unknown>>): { path: string; message: string } | undefined {
+  const c = resolved['credentials'] as { ttlSeconds?: number; rotateBeforeSeconds?: number } | undefined;
+  if (c?.ttlSeconds === undefined || c.rotateBeforeSeconds === undefined || c.rotateBeforeSeconds < c.ttlSeconds) return undefined;
+  return { path: 'credentials.rotateBeforeSeconds', message: `must be less than credentials.ttlSeconds (${c.ttlSeconds})` };
 }

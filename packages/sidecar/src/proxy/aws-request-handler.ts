@@ -92,7 +92,18 @@ export class AwsRequestHandler {
       target, host, protocol: 'rest-json', service: 'unknown',
     };
     const abort = new AbortController();
-    res.once('close', () => { if (!res.writableFinished) abort.abort(); });
+    // The caller going away shows as a FIN or a reset on its socket; the gateway's own
+    // teardown (a failed relay destroying the response) shows as neither.
+    let callerGone = false;
+    const socket = req.socket;
+    const gone = (): void => { callerGone = true; };
+    // A response destroyed by the gateway passes its error to the socket: not the caller's doing.
+    const reset = (): void => { if (!res.destroyed) callerGone = true; };
+    socket.once('end', gone).once('error', reset);
+    res.once('close', () => {
+      socket.off('end', gone).off('error', reset);
+      if (!res.writableFinished) abort.abort();
+    });
     try {
       // A request that names its own destination (intercepted, or absolute-form)
       // is only forwarded to AWS: signing a call for any other host would hand
@@ -120,19 +131,24 @@ export class AwsRequestHandler {
       ctx.protocol = operation.protocol;
       await this.forward(req, res, ctx, auth, plan, payloadHash, seedSignature, buffered, abort.signal);
     } catch (err) {
-      this.fail(req, res, ctx, err);
+      this.fail(req, res, ctx, err, callerGone);
     }
   }
 
   /** Parses and checks the caller's SigV4 authentication against its ephemeral credentials. */
   private authenticate(req: IncomingMessage, ctx: CallContext): CallerAuth {
+    // The protocol is decided before parsing, so that a malformed Authorization is
+    // refused in the caller's protocol too: the credential scope usually still names the service.
+    const headers = req.headers as Record<string, string | undefined>;
+    const claimed = claimedService(headers['authorization'], ctx.target.query);
+    if (claimed !== undefined) ctx.service = claimed;
+    ctx.protocol = protocolFor({ signingName: claimed ?? '', host: ctx.host, headers, query: ctx.target.query });
     const auth: CallerAuth | undefined = parseSigV4(req.headers, ctx.target.query) ?? this.sigV2Auth(ctx);
-    if (auth === undefined) {
-      ctx.protocol = protocolFor({ signingName: '', host: ctx.host, headers: req.headers as Record<string, string | undefined>, query: ctx.target.query });
-      throw new SigV4Error('MissingAuthentication', 'Request is missing Authentication Token');
+    if (auth === undefined) throw new SigV4Error('MissingAuthentication', 'Request is missing Authentication Token');
+    if (auth.service !== claimed) {
+      ctx.service = auth.service;
+      ctx.protocol = protocolFor({ signingName: auth.service, host: ctx.host, headers, query: ctx.target.query });
     }
-    ctx.service = auth.service;
-    ctx.protocol = protocolFor({ signingName: auth.service, host: ctx.host, headers: req.headers as Record<string, string | undefined>, query: ctx.target.query });
     const creds = this.deps.sessions.lookup(auth.accessKeyId);
     if (creds === undefined) throw callerError('UnknownAccessKey', ctx, 'The security token included in the request is invalid.');
     ctx.creds = creds;
@@ -223,7 +239,16 @@ export class AwsRequestHandler {
     this.record(ctx, upstream.statusCode < 400 ? 'forwarded' : 'upstream_error');
   }
 
-  private fail(req: IncomingMessage, res: ServerResponse, ctx: CallContext, err: unknown): void {
+  private fail(req: IncomingMessage, res: ServerResponse, ctx: CallContext, err: unknown, callerGone: boolean): void {
+    if (callerGone) {
+      // The caller closed or reset its connection: nobody is left to answer, and it is
+      // neither the gateway's failure nor AWS's (whatever error the abort surfaced as).
+      this.deps.metrics.protocolErrors.inc({ reason: 'client_gone' });
+      this.record(ctx, 'client_gone');
+      this.deps.logger.debug('caller went away', { requestId: ctx.requestId, error: String(err) });
+      if (!res.destroyed) res.destroy();
+      return;
+    }
     const callerErr = this.toCallerError(err, ctx);
     if (res.headersSent) {
       // The response already started: all that is left is to cut it short so the
@@ -271,6 +296,15 @@ export class AwsRequestHandler {
     this.deps.metrics.calls.inc({ service: ctx.service, operation: op, outcome });
     this.deps.metrics.latency.observe({ service: ctx.service, outcome }, (performance.now() - ctx.started) / 1000);
   }
+}
+
+/** The service a SigV4 credential scope names, read leniently (the rest of the header may be malformed). */
+function claimedService(authorization: string | undefined, query: ReadonlyArray<readonly [string, string]>): string | undefined {
+  const credential = authorization === undefined
+    ? query.find(([k]) => k === 'X-Amz-Credential')?.[1]
+    : /Credential=([^,\s]+)/.exec(authorization)?.[1];
+  const parts = credential?.split('/');
+  return parts !== undefined && parts.length === 5 && /^[a-z0-9-]{1,64}$/.test(parts[3] as string) ? parts[3] : undefined;
 }
 
 function callerError(fault: CallerFault, ctx: CallContext, message: string): AwsCallerError {
