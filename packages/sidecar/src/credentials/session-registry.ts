@@ -17,6 +17,8 @@ export interface EphemeralCredentials {
   sessionToken: string;
   expiration: Date;
   session: Session;
+  /** SHA-256 of the session token, kept so each call hashes only what it presented. */
+  readonly tokenDigest: Buffer;
 }
 
 export interface SessionRegistryOptions {
@@ -98,12 +100,14 @@ export class SessionRegistry {
     const now = this.now();
     if (entry.current === undefined || entry.current.expiration.getTime() - now < this.opts.rotateBeforeMs) {
       this.sweep(now);
+      const sessionToken = randomBytes(48).toString('base64');
       entry.current = {
         accessKeyId: accessKeyId(),
         secretAccessKey: randomBytes(30).toString('base64'),
-        sessionToken: randomBytes(48).toString('base64'),
+        sessionToken,
         expiration: new Date(now + this.opts.ttlMs),
         session: entry.session,
+        tokenDigest: digest(sessionToken),
       };
       this.byKey.set(entry.current.accessKeyId, entry.current);
     }
@@ -118,7 +122,7 @@ export class SessionRegistry {
   /** Constant-time check of the session token a caller presented with a key. */
   static tokenMatches(creds: EphemeralCredentials, presented: string | undefined): boolean {
     if (presented === undefined) return false;
-    return timingSafeEqual(digest(creds.sessionToken), digest(presented));
+    return timingSafeEqual(creds.tokenDigest, digest(presented));
   }
 
   isExpired(creds: EphemeralCredentials): boolean {
