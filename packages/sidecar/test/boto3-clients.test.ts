@@ -5,6 +5,7 @@
  * refuses a caller.
  */
 import { jest } from '@jest/globals';
+import { fetchAgentCredentials } from './support/container-credentials.js';
 import { boto3, cleanEnv } from './support/aws-clients.js';
 import { startMoto, type Moto } from './support/moto.js';
 import { startSidecar, type RunningSidecar } from './fixtures/sidecar-fixture.js';
@@ -153,9 +154,8 @@ emit(out)
   });
 
   it('a wrong secret for an issued key', async () => {
-    const creds = await (await fetch(sidecar.endpoints.credentialsUrl, { headers: { authorization: sidecar.endpoints.rootToken } })).json() as
-      { AccessKeyId: string; SecretAccessKey: string; Token: string };
-    const out = await probe({ AWS_ACCESS_KEY_ID: creds.AccessKeyId, AWS_SECRET_ACCESS_KEY: 'wrong', AWS_SESSION_TOKEN: creds.Token });
+    const creds = await fetchAgentCredentials(sidecar.endpoints.credentialsUrl, sidecar.endpoints.rootToken);
+    const out = await probe({ AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: 'wrong', AWS_SESSION_TOKEN: creds.sessionToken });
     expect(out).toEqual({
       sts: expect.objectContaining({ code: 'SignatureDoesNotMatch', status: 403 }),
       s3: expect.objectContaining({ code: 'SignatureDoesNotMatch', status: 403 }),

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { awsCliV1, awsCliV2, cleanEnv, type RunResult } from './support/aws-clients.js';
+import { fetchAgentCredentials } from './support/container-credentials.js';
 import { runProcess } from './support/processes.js';
 import { startMoto, type Moto } from './support/moto.js';
 import { startSidecar, type RunningSidecar } from './fixtures/sidecar-fixture.js';
@@ -151,8 +152,7 @@ describe.each([
 
 describe('callers the sidecar must refuse', () => {
   it('a call signed with an unknown key or a wrong secret never reaches moto', async () => {
-    const creds = await (await fetch(sidecar.endpoints.credentialsUrl, { headers: { authorization: sidecar.endpoints.rootToken } })).json() as
-      { AccessKeyId: string; SecretAccessKey: string; Token: string };
+    const creds = await fetchAgentCredentials(sidecar.endpoints.credentialsUrl, sidecar.endpoints.rootToken);
     const before = moto.requests();
     const unknown = await awsCliV1(['sts', 'get-caller-identity'], cleanEnv({
       AWS_ACCESS_KEY_ID: 'ASIAAGRLAAAAAAAAAAAA', AWS_SECRET_ACCESS_KEY: 'x', AWS_SESSION_TOKEN: 'y',
@@ -161,7 +161,7 @@ describe('callers the sidecar must refuse', () => {
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/InvalidClientTokenId/);
     const wrongSecret = await awsCliV1(['s3api', 'list-buckets'], cleanEnv({
-      AWS_ACCESS_KEY_ID: creds.AccessKeyId, AWS_SECRET_ACCESS_KEY: `${creds.SecretAccessKey}x`, AWS_SESSION_TOKEN: creds.Token,
+      AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: `${creds.secretAccessKey}x`, AWS_SESSION_TOKEN: creds.sessionToken,
       AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: sidecar.endpoints.explicitUrl,
     }));
     expect(wrongSecret.code).not.toBe(0);

@@ -12,6 +12,7 @@ import { jest } from '@jest/globals';
 import { awsCliV1, cleanEnv } from './support/aws-clients.js';
 import { chunkSignature, parseAuthorization, signingKey, trailerSignature } from './support/sigv4/canonical.js';
 import { checksumFor } from './support/sigv4/checksums.js';
+import { fetchAgentCredentials } from './support/container-credentials.js';
 import { signRequest, type Credentials } from './support/sigv4/signer.js';
 import { startSigV4Upstream, type SigV4Upstream } from './support/sigv4-upstream.js';
 import { startSidecar, type RunningSidecar } from './fixtures/sidecar-fixture.js';
@@ -26,9 +27,7 @@ let agent: Credentials;
 beforeAll(async () => {
   upstream = await startSigV4Upstream(UPSTREAM_KEYS);
   sidecar = await startSidecar(upstream.endpoint, UPSTREAM_KEYS);
-  const c = await (await fetch(sidecar.endpoints.credentialsUrl, { headers: { authorization: sidecar.endpoints.rootToken } })).json() as
-    { AccessKeyId: string; SecretAccessKey: string; Token: string };
-  agent = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.Token };
+  agent = await fetchAgentCredentials(sidecar.endpoints.credentialsUrl, sidecar.endpoints.rootToken);
 });
 
 afterAll(async () => {

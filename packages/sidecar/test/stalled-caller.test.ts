@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { jest } from '@jest/globals';
+import { fetchAgentCredentials } from './support/container-credentials.js';
 import { signRequest, type Credentials } from './support/sigv4/signer.js';
 import { startSigV4Upstream, type SigV4Upstream } from './support/sigv4-upstream.js';
 import { startSidecar, type RunningSidecar } from './fixtures/sidecar-fixture.js';
@@ -21,9 +22,7 @@ let agent: Credentials;
 beforeAll(async () => {
   upstream = await startSigV4Upstream(KEYS);
   sidecar = await startSidecar(upstream.endpoint, KEYS, { 'limits.clientIdleTimeoutMs': 1000 });
-  const c = await (await fetch(sidecar.endpoints.credentialsUrl, { headers: { authorization: sidecar.endpoints.rootToken } })).json() as
-    { AccessKeyId: string; SecretAccessKey: string; Token: string };
-  agent = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.Token };
+  agent = await fetchAgentCredentials(sidecar.endpoints.credentialsUrl, sidecar.endpoints.rootToken);
 });
 
 afterAll(async () => {
