@@ -14,10 +14,5 @@ export interface Actor {
 /** A chain always starts with its initiator. */
 export type Chain = readonly Actor[];
 
-/** `User alice → Agent "s3-cleanup"`: how chains are shown to people. */
-export function formatChain(chain: Chain): string {
-  return chain.map((a) => (a.type === 'Agent' ? `Agent "${a.name}"` : `${a.type} ${a.name}`)).join(' → ');
-}
-
 /** Agent names are labels people read in the trail: printable, bounded. */
 export const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._:@/-]{0,127}$/;

@@ -171,19 +171,33 @@ export class AwsRequestHandler {
     return auth;
   }
 
-  private async readBody(req: IncomingMessage, ctx: CallContext): Promise<Buffer> {
+  private readBody(req: IncomingMessage, ctx: CallContext): Promise<Buffer> {
     const limit = this.deps.limits.maxBufferedBodyBytes;
     const tooLarge = () => callerError('RequestTooLarge', ctx, `Request bodies without x-amz-content-sha256 are read whole to verify them; this one exceeds the ${limit}-byte limit.`);
-    if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
-    const parts: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) throw tooLarge();
-      parts.push(chunk);
-    }
-    if (!req.complete) throw new SigV4Error('IncompleteBody', 'The request body ended early.');
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+    if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge());
+    // Plain events rather than async iteration: a small body then costs no extra
+    // promise turns on the hot path.
+    return new Promise((resolve, reject) => {
+      const parts: Buffer[] = [];
+      let size = 0;
+      const onData = (chunk: Buffer): void => {
+        size += chunk.length;
+        if (size > limit) { done(); reject(tooLarge()); return; }
+        parts.push(chunk);
+      };
+      const onEnd = (): void => {
+        done();
+        resolve(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size));
+      };
+      const onClose = (): void => {
+        done();
+        reject(new SigV4Error('IncompleteBody', 'The request body ended early.'));
+      };
+      const done = (): void => {
+        req.off('data', onData).off('end', onEnd).off('close', onClose).off('error', onClose);
+      };
+      req.on('data', onData).once('end', onEnd).once('close', onClose).once('error', onClose);
+    });
   }
 
   private async forward(

@@ -76,7 +76,7 @@ export function forwardableHeaders(req: IncomingMessage): Record<string, string>
 export function relayableResponseHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || name === 'content-length' && value === '') continue;
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
     out[name] = value;
   }
   return out;
