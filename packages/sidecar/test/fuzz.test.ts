@@ -12,7 +12,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { jest } from '@jest/globals';
-import { fromHttp } from '@aws-sdk/credential-providers';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { dynamoDbCall, queryCall, signedCall, type CallSpec } from './support/agent-calls.js';
 import { fetchAgentCredentials, type AgentCredentials } from './support/container-credentials.js';
@@ -170,11 +169,8 @@ describe(`fuzzing the explicit listener (replay: AGENTRAIL_FUZZ_SEED=${SEED})`, 
 
   it('a real SDK still works, and /healthz answers', async () => {
     const s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint: sidecar.endpoints.explicitUrl,
+      ...sidecar.sdkConfig(),
       forcePathStyle: true,
-      maxAttempts: 1,
-      credentials: fromHttp({ awsContainerCredentialsFullUri: sidecar.endpoints.credentialsUrl, awsContainerAuthorizationToken: sidecar.endpoints.rootToken }),
     });
     try {
       await s3.send(new PutObjectCommand({ Bucket: 'fuzz', Key: 'after', Body: 'still here' }));

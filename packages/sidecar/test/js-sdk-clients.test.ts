@@ -6,7 +6,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { jest } from '@jest/globals';
-import { fromHttp } from '@aws-sdk/credential-providers';
 import { STSClient, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { S3Client, CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -30,16 +29,6 @@ jest.setTimeout(120_000);
 let moto: Moto;
 let sidecar: RunningSidecar;
 
-/** Client settings an agent would have: the sidecar's endpoint and its credential endpoint, nothing else. */
-function agentConfig(s: RunningSidecar) {
-  return {
-    region: 'us-east-1',
-    endpoint: s.endpoints.explicitUrl,
-    credentials: fromHttp({ awsContainerCredentialsFullUri: s.endpoints.credentialsUrl, awsContainerAuthorizationToken: s.endpoints.rootToken }),
-    maxAttempts: 1,
-  };
-}
-
 beforeAll(async () => {
   moto = await startMoto();
   sidecar = await startSidecar(moto.endpoint, moto);
@@ -52,12 +41,12 @@ afterAll(async () => {
 
 describe('AWS SDK for JavaScript v3 against moto', () => {
   it('sts: the caller is the identity only the sidecar holds', async () => {
-    const out = await new STSClient(agentConfig(sidecar)).send(new GetCallerIdentityCommand({}));
+    const out = await new STSClient(sidecar.sdkConfig()).send(new GetCallerIdentityCommand({}));
     expect(out.Account).toBe(moto.accountId);
   });
 
   it('s3: a 12 MB multipart upload (lib-storage) and a plain put come back byte for byte', async () => {
-    const s3 = new S3Client({ ...agentConfig(sidecar), forcePathStyle: true });
+    const s3 = new S3Client({ ...sidecar.sdkConfig(), forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: 'js-sdk' }));
     const data = randomBytes(12 * 1024 * 1024);
     await new Upload({ client: s3, params: { Bucket: 'js-sdk', Key: 'big', Body: data }, partSize: 5 * 1024 * 1024, queueSize: 2 }).done();
@@ -71,7 +60,7 @@ describe('AWS SDK for JavaScript v3 against moto', () => {
   });
 
   it('dynamodb, sqs, sns, iam, secrets manager, kms, ssm, ec2, logs', async () => {
-    const cfg = agentConfig(sidecar);
+    const cfg = sidecar.sdkConfig();
     const ddb = new DynamoDBClient(cfg);
     await ddb.send(new CreateTableCommand({ TableName: 'js', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST' }));
     await ddb.send(new PutItemCommand({ TableName: 'js', Item: { id: { S: '1' }, v: { S: 'from js' } } }));
@@ -124,7 +113,7 @@ describe('AWS SDK for JavaScript v3 against the SigV4-checking upstream (REST-JS
   });
 
   it('lambda Invoke and eks DescribeCluster arrive re-signed with the upstream keys', async () => {
-    const cfg = agentConfig(viaUpstream);
+    const cfg = viaUpstream.sdkConfig();
     const invoked = await new LambdaClient(cfg).send(new InvokeCommand({ FunctionName: 'my-function', Payload: Buffer.from('{"hello":"world"}') }));
     expect(invoked.StatusCode).toBe(200);
     await new EKSClient(cfg).send(new DescribeClusterCommand({ name: 'prod' })).catch(() => undefined);

@@ -6,7 +6,6 @@
 import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { jest } from '@jest/globals';
-import { fromHttp } from '@aws-sdk/credential-providers';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { requestHead, signedCall } from './support/agent-calls.js';
 import { fetchAgentCredentials } from './support/container-credentials.js';
@@ -61,11 +60,8 @@ describe('/healthz, /readyz, /metrics on a running sidecar', () => {
 
   it('/metrics shows real calls by service, operation and outcome, with latency histograms', async () => {
     const s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint: sidecar.endpoints.explicitUrl,
+      ...sidecar.sdkConfig(),
       forcePathStyle: true,
-      maxAttempts: 1,
-      credentials: fromHttp({ awsContainerCredentialsFullUri: sidecar.endpoints.credentialsUrl, awsContainerAuthorizationToken: sidecar.endpoints.rootToken }),
     });
     try {
       await s3.send(new PutObjectCommand({ Bucket: 'ops', Key: 'a', Body: 'metrics' }));

@@ -136,18 +136,22 @@ export class AwsRequestHandler {
 
   /** Parses and checks the caller's SigV4 authentication against its ephemeral credentials. */
   private authenticate(req: IncomingMessage, ctx: CallContext): CallerAuth {
-    // The protocol is decided before parsing, so that a malformed Authorization is
-    // refused in the caller's protocol too: the credential scope usually still names the service.
     const headers = req.headers as Record<string, string | undefined>;
-    const claimed = claimedService(headers['authorization'], ctx.target.query);
-    if (claimed !== undefined) ctx.service = claimed;
-    ctx.protocol = protocolFor({ signingName: claimed ?? '', host: ctx.host, headers, query: ctx.target.query });
-    const auth: CallerAuth | undefined = parseSigV4(req.headers, ctx.target.query) ?? this.sigV2Auth(ctx);
-    if (auth === undefined) throw new SigV4Error('MissingAuthentication', 'Request is missing Authentication Token');
-    if (auth.service !== claimed) {
-      ctx.service = auth.service;
-      ctx.protocol = protocolFor({ signingName: auth.service, host: ctx.host, headers, query: ctx.target.query });
+    const answerAs = (service: string | undefined): void => {
+      if (service !== undefined) ctx.service = service;
+      ctx.protocol = protocolFor({ signingName: service ?? '', host: ctx.host, headers, query: ctx.target.query });
+    };
+    let auth: CallerAuth | undefined;
+    try {
+      auth = parseSigV4(req.headers, ctx.target.query) ?? this.sigV2Auth(ctx);
+    } catch (err) {
+      // A malformed Authorization is still refused in the caller's protocol: its
+      // credential scope usually names the service even when the rest is broken.
+      answerAs(claimedService(headers['authorization'], ctx.target.query));
+      throw err;
     }
+    answerAs(auth?.service);
+    if (auth === undefined) throw new SigV4Error('MissingAuthentication', 'Request is missing Authentication Token');
     const creds = this.deps.sessions.lookup(auth.accessKeyId);
     if (creds === undefined) throw callerError('UnknownAccessKey', ctx, 'The security token included in the request is invalid.');
     ctx.creds = creds;
