@@ -7,3 +7,4 @@ export type { Logger, LogFields } from './logging/logger.js';
 export { resolveConfig } from './config/layered-config.js';
 export type { FieldSpec, ConfigSources } from './config/layered-config.js';
 export * from './aws/index.js';
+export * from './audit/index.js';

@@ -1,0 +1,3 @@
+export type {
+  AuditReader, AuditStore, ChainStatus, InsertResult, SearchQuery, SearchResult, SessionQuery, SessionSummary, SessionTree, VerifyReport,
+} from './store/audit-store.js';
