@@ -18,12 +18,13 @@ endif
 PYTHON ?= python3
 SHELL := /bin/bash
 
-.PHONY: all node deps build generate lint test bench clean help
+.PHONY: all node deps build generate lint test bench demo clean help
 include e2e/e2e.mk
 all: build
 
 help:
 	@echo "make build   compile every package (generates the AWS route table first)"
+	@echo "make demo    the whole story locally: moto as AWS, nested agents, the audit trail"
 	@echo "make test    everything CI runs (installs the test peers it needs)"
 	@echo "make lint    eslint + type-check, tests included"
 	@echo "make bench   sidecar latency/throughput and large-upload memory benchmark"
@@ -64,6 +65,10 @@ test: build e2e-build
 
 bench: build
 	node bench/run.mjs
+
+# No cluster and no AWS account: moto plays AWS, the audit store is a temporary SQLite file.
+demo: build
+	node demo/demo.mjs
 
 e2e-up: .cache/python-deps
 

@@ -122,7 +122,7 @@ async function startSidecar(upstreamPort, dir) {
   const { child, info } = await startNode('sidecar', SIDECAR_CPU, cfg.sidecarNodeArgs, [
     CLI, 'sidecar', '--upstream-endpoint', `http://127.0.0.1:${upstreamPort}`, '--listen-host', '127.0.0.1',
     '--explicit-port', '0', '--credentials-port', '0', '--ops-port', '0', '--token-file', tokenFile,
-    '--initiator', 'bench', '--log-level', 'warn',
+    '--initiator', 'bench', '--log-level', 'warn', '--audit-store', path.join(dir, `audit-${randomBytes(4).toString('hex')}.db`),
   ], env, { stdoutFile: cfg.sidecarStdout });
   const token = readFileSync(tokenFile, 'utf8').trim();
   const res = await fetch(info.credentials, { headers: { authorization: token } });

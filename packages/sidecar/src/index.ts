@@ -6,3 +6,5 @@ export { SessionRegistry, ACCESS_KEY_PREFIX } from './credentials/session-regist
 export type { Session, EphemeralCredentials } from './credentials/session-registry.js';
 export { CREDENTIALS_PATH, DELEGATIONS_PATH } from './credentials/credential-endpoint.js';
 export type { CredentialProvider, ProvidedCredentials } from './proxy/upstream-credentials.js';
+export { AuditFullError } from './audit/audit-transport.js';
+export type { AuditTransport } from './audit/audit-transport.js';

@@ -4,7 +4,12 @@ import http, { type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Agent } from 'undici';
-import { createLogger, type Chain, type Logger } from '@agentrail/core';
+import { hostname, userInfo } from 'node:os';
+import { createLogger, type Chain, type EventSource, type Logger, type SigningCredentials } from '@agentrail/core';
+import { getCallerIdentity } from './identity/caller-identity.js';
+import { AuditRecorder } from './audit/audit-recorder.js';
+import type { AuditTransport } from './audit/audit-transport.js';
+import { openNatsTransport } from './audit/open-nats-transport.js';
 import type { SidecarConfig } from './config/sidecar-config.js';
 import { createCredentialHandler, CREDENTIALS_PATH } from './credentials/credential-endpoint.js';
 import { SessionRegistry, type Session } from './credentials/session-registry.js';
@@ -26,6 +31,19 @@ export interface SidecarOptions {
   logger?: Logger;
   /** Register process-level metrics (off when several sidecars share a process). */
   processMetrics?: boolean;
+  /**
+   * Where audit events go. Default: JetStream at `audit.natsUrl`, through the
+   * spool. Local mode passes its store's transport.
+   */
+  auditTransport?: AuditTransport;
+  /**
+   * Local mode: the initiator is the principal of the real credentials (STS
+   * GetCallerIdentity, once at start), and the account is recorded with each
+   * call. The OS user and host are in every event's source.
+   */
+  initiatorFromCredentials?: boolean;
+  /** An agent name for the root session: its chain becomes `[User initiator, Agent name]`. */
+  rootAgent?: string;
 }
 
 /** Where a started sidecar listens, and what an agent needs to use it. */
@@ -59,12 +77,19 @@ export class Sidecar {
   private readonly tunnels = new Set<Duplex>();
   private draining = false;
   private endpoints: SidecarEndpoints | undefined;
+  private transport: AuditTransport | undefined;
+  private recorder: AuditRecorder | undefined;
 
   constructor(private readonly opts: SidecarOptions) {
     const { config } = opts;
     this.logger = opts.logger ?? createLogger(config.logLevel, { component: 'sidecar' });
     this.metrics = new SidecarMetrics({ processMetrics: opts.processMetrics ?? false });
-    this.sessions = new SessionRegistry({ ttlMs: config.credentials.ttlSeconds * 1000, rotateBeforeMs: config.credentials.rotateBeforeSeconds * 1000 });
+    this.sessions = new SessionRegistry({
+      ttlMs: config.credentials.ttlSeconds * 1000,
+      rotateBeforeMs: config.credentials.rotateBeforeSeconds * 1000,
+      onSessionStarted: (session) => this.recorder?.sessionStarted(session),
+      onSessionEnded: (session, reason) => this.recorder?.sessionEnded(session, reason),
+    });
     this.upstreamCredentials = new UpstreamCredentials(opts.credentialProvider ?? defaultCredentialProvider(), this.logger);
     this.dispatcher = new Agent({
       connections: config.upstream.connections,
@@ -81,7 +106,33 @@ export class Sidecar {
     // The CA key lives only in this process, and agents trust the CA for as long as
     // they run: its validity must outlast the pod, not the other way round.
     const ca = await CertificateAuthority.create({ validityMs: config.intercept.caValidityDays * 86_400_000 });
-    const root = this.sessions.createRoot(config.identity.initiator, this.opts.chain ?? [{ type: 'User', name: config.identity.initiator }], this.rootTokenFromFile());
+    let initiator = config.identity.initiator;
+    let account: string | undefined;
+    if (this.opts.initiatorFromCredentials === true) {
+      const who = await getCallerIdentity({
+        credentials: this.upstreamCredentials.current() as SigningCredentials,
+        region: config.upstream.defaultRegion,
+        dispatcher: this.dispatcher,
+        ...(config.upstream.endpoint !== undefined ? { endpoint: config.upstream.endpoint } : {}),
+      }).catch((err: unknown) => {
+        throw new Error(`cannot tell whose AWS credentials these are (${(err as Error).message})`, { cause: err });
+      });
+      initiator = who.arn;
+      account = who.account;
+    }
+    this.transport = this.opts.auditTransport ?? openNatsTransport(config, this.metrics, this.logger);
+    this.recorder = new AuditRecorder({
+      transport: this.transport,
+      source: eventSource(config),
+      failMode: config.audit.failMode,
+      maxBodyBytes: config.audit.maxBodyBytes,
+      logger: this.logger,
+      ...(account !== undefined ? { account } : {}),
+      onEvent: (type) => this.metrics.auditEvents.inc({ type }),
+      onUnrecorded: () => this.metrics.auditUnrecorded.inc(),
+    });
+    const chain: Chain = this.opts.chain ?? [{ type: 'User', name: initiator }, ...(this.opts.rootAgent !== undefined ? [{ type: 'Agent' as const, name: this.opts.rootAgent }] : [])];
+    const root = this.sessions.createRoot(initiator, chain, this.rootTokenFromFile());
 
     const isAwsHost = createAwsHostMatcher(config.intercept.extraHosts);
     const handler = new AwsRequestHandler({
@@ -100,6 +151,9 @@ export class Sidecar {
         upstreamBodyTimeoutMs: config.upstream.bodyTimeoutMs,
       },
       isAwsHost,
+      audit: this.recorder,
+      rootSession: () => root.session,
+      maxCaptureBytes: config.audit.maxBodyBytes * 4,
       interceptedHost: (req: IncomingMessage) => {
         const t = interceptedTarget(req.socket);
         if (t === undefined) return undefined;
@@ -173,6 +227,9 @@ export class Sidecar {
     })));
     this.upstreamCredentials.stop();
     await this.dispatcher.close();
+    // Every session ends with the sidecar; the trail is flushed within what is left of the drain time.
+    this.recorder?.endAll('sidecar stopped');
+    await this.transport?.close(Math.max(1000, deadline - Date.now()));
     // Last: /readyz says "draining" and /metrics can be scraped while calls drain.
     const ops = this.opsServer;
     if (ops !== undefined) await new Promise<void>((resolve) => { ops.close(() => resolve()); ops.closeAllConnections(); });
@@ -183,6 +240,7 @@ export class Sidecar {
     if (this.draining) return { ok: false, reason: 'draining' };
     if (this.endpoints === undefined) return { ok: false, reason: 'starting' };
     if (this.upstreamCredentials.current() === undefined) return { ok: false, reason: 'no valid upstream credentials' };
+    if (this.recorder?.admits() === false) return { ok: false, reason: 'the audit trail cannot be kept (spool full)' };
     return { ok: true };
   }
 
@@ -216,6 +274,17 @@ export class Sidecar {
       socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     });
   }
+}
+
+/** Where this sidecar runs, stamped on every event: the pod in a cluster, else the host and OS user. */
+function eventSource(config: SidecarConfig): EventSource {
+  const { cluster, namespace, pod, podUid } = config.identity;
+  if (pod !== undefined) {
+    return { ...(cluster !== undefined ? { cluster } : {}), ...(namespace !== undefined ? { namespace } : {}), pod, ...(podUid !== undefined ? { uid: podUid } : {}) };
+  }
+  let osUser: string | undefined;
+  try { osUser = userInfo().username; } catch { /* no passwd entry for this uid */ }
+  return { ...(cluster !== undefined ? { cluster } : {}), host: hostname(), ...(osUser !== undefined ? { osUser } : {}) };
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {

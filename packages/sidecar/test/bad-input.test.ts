@@ -20,6 +20,7 @@ import { signedChunkedUpload } from './support/sigv4/chunked-upload.js';
 import { presignUrl } from './support/sigv4/signer.js';
 import { startSigV4Upstream, type SigV4Upstream } from './support/sigv4-upstream.js';
 import { startSidecar, type RunningSidecar } from './fixtures/sidecar-fixture.js';
+import { MemoryAuditTransport } from './support/memory-audit-transport.js';
 
 jest.setTimeout(30_000);
 
@@ -472,6 +473,7 @@ describe('a caller that goes away is counted as gone, not as a sidecar or upstre
       config: loadSidecarConfig({ flags: { 'upstream.endpoint': upstream.endpoint, 'listen.explicitPort': 0, 'listen.credentialsPort': 0, 'listen.opsPort': 0 } }),
       credentialProvider: async () => ({ ...UPSTREAM_KEYS }),
       logger,
+      auditTransport: new MemoryAuditTransport(),
     });
     const endpoints = await observed.start();
     observedBase = endpoints.explicitUrl;

@@ -20,6 +20,8 @@ import { metricSum, scrape } from './support/prometheus-text.js';
 import { sendRaw } from './support/raw-http.js';
 import { startSigV4Upstream, type SigV4Upstream } from './support/sigv4-upstream.js';
 import { startSidecar, type RunningSidecar } from './fixtures/sidecar-fixture.js';
+import { AuditRecorder } from '../src/audit/audit-recorder.js';
+import { MemoryAuditTransport } from './support/memory-audit-transport.js';
 
 jest.setTimeout(30_000);
 
@@ -212,7 +214,9 @@ describe('expired ephemeral credentials', () => {
 
   beforeAll(async () => {
     const logger = createLogger('error', { component: 'expiry-test' });
-    registry = new SessionRegistry({ ttlMs: 900_000, rotateBeforeMs: 60_000, now: () => clock });
+    const audit = new AuditRecorder({ transport: new MemoryAuditTransport(), source: { host: 'test' }, failMode: 'closed', maxBodyBytes: 1024, logger });
+    registry = new SessionRegistry({ ttlMs: 900_000, rotateBeforeMs: 60_000, now: () => clock, onSessionStarted: (s) => audit.sessionStarted(s) });
+    const gateway = registry.createRoot('gateway', [{ type: 'User', name: 'gateway' }]);
     metrics = new SidecarMetrics();
     upstreamCreds = new UpstreamCredentials(async () => ({ ...UPSTREAM_KEYS }), logger);
     await upstreamCreds.start();
@@ -227,6 +231,9 @@ describe('expired ephemeral credentials', () => {
       defaultRegion: 'us-east-1',
       interceptedHost: () => undefined,
       isAwsHost: () => true,
+      audit,
+      rootSession: () => gateway.session,
+      maxCaptureBytes: 4096,
       limits: { maxBufferedBodyBytes: 1 << 20, maxChunkBytes: 1 << 20, clockSkewMs: 900_000, upstreamHeadersTimeoutMs: 5_000, upstreamBodyTimeoutMs: 5_000 },
     });
     server = http.createServer(handler.handle);

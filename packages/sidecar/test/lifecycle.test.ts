@@ -54,7 +54,7 @@ let tokenFiles = 0;
 async function start(endpoint: string, extraEnv: Record<string, string | undefined> = {}): Promise<{ cli: CliSidecar; token: string }> {
   const tokenFile = join(work, `token-${++tokenFiles}`);
   const cli = await startCliSidecar(
-    ['--upstream-endpoint', endpoint, '--explicit-port', '0', '--credentials-port', '0', '--ops-port', '0', '--token-file', tokenFile, '--log-level', 'warn'],
+    ['--upstream-endpoint', endpoint, '--explicit-port', '0', '--credentials-port', '0', '--ops-port', '0', '--token-file', tokenFile, '--log-level', 'warn', '--audit-store', join(work, `audit-${tokenFiles}.db`)],
     sidecarEnv(extraEnv),
   );
   running.add(cli);

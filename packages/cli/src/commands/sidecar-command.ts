@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { ConfigError } from '@agentrail/core';
+import { ConfigError, createLogger } from '@agentrail/core';
+import { SqliteAuditStore } from '@agentrail/collector';
+import { StoreAuditTransport } from '../local/store-audit-transport.js';
 import { Sidecar, loadSidecarConfig } from '@agentrail/sidecar';
 
 /** Maps CLI flags to config paths; only flags the user gave are passed on. */
@@ -13,6 +15,13 @@ const FLAG_PATHS: Record<string, string> = {
   tokenFile: 'credentials.tokenFile',
   interceptHost: 'intercept.extraHosts',
   logLevel: 'logLevel',
+  nats: 'audit.natsUrl',
+  auditStore: 'audit.storePath',
+  spoolDir: 'audit.spoolDir',
+  auditFailMode: 'audit.failMode',
+  cluster: 'identity.cluster',
+  namespace: 'identity.namespace',
+  pod: 'identity.pod',
 };
 
 export function registerSidecarCommand(program: Command): void {
@@ -29,13 +38,26 @@ export function registerSidecarCommand(program: Command): void {
     .option('--token-file <file>', 'root session token file (read if present, else written)')
     .option('--intercept-host <hosts>', 'extra hosts to terminate TLS for, comma-separated (exact or *.suffix)')
     .option('--log-level <level>', 'error | warn | info | debug')
+    .option('--nats <urls>', 'NATS server(s) for the audit trail (JetStream), comma-separated')
+    .option('--audit-store <file>', 'write the audit trail into this SQLite store instead of NATS (single host)')
+    .option('--spool-dir <dir>', 'audit spool directory (events wait here for JetStream acks)')
+    .option('--audit-fail-mode <mode>', 'closed (refuse calls while the trail cannot be kept) | open')
+    .option('--cluster <name>', 'cluster name recorded with every event')
+    .option('--namespace <ns>', 'pod namespace recorded with every event')
+    .option('--pod <name>', 'pod name recorded with every event')
     .action(async (opts: Record<string, string | undefined>) => {
       const flags: Record<string, unknown> = {};
       for (const [flag, path] of Object.entries(FLAG_PATHS)) if (opts[flag] !== undefined) flags[path] = opts[flag];
       let sidecar: Sidecar;
+      let store: SqliteAuditStore | undefined;
       try {
         const config = loadSidecarConfig({ flags, env: process.env, ...(opts['config'] !== undefined ? { configFile: opts['config'] } : {}) });
-        sidecar = new Sidecar({ config, processMetrics: true });
+        if (config.audit.natsUrl === undefined && config.audit.storePath === undefined) {
+          throw new ConfigError([{ path: 'audit', message: 'no audit trail configured: give audit.natsUrl (--nats) or audit.storePath (--audit-store)' }]);
+        }
+        const logger = createLogger(config.logLevel, { component: 'sidecar' });
+        if (config.audit.storePath !== undefined) store = SqliteAuditStore.open(config.audit.storePath);
+        sidecar = new Sidecar({ config, logger, processMetrics: true, ...(store !== undefined ? { auditTransport: new StoreAuditTransport({ store, logger }) } : {}) });
       } catch (err) {
         if (err instanceof ConfigError) {
           process.stderr.write(`agentrail sidecar: ${err.message}\n`);
@@ -47,7 +69,10 @@ export function registerSidecarCommand(program: Command): void {
       process.stdout.write(`${JSON.stringify({ explicit: endpoints.explicitUrl, credentials: endpoints.credentialsUrl, ops: endpoints.opsUrl, session: endpoints.rootSession.id })}\n`);
       const shutdown = (signal: string) => {
         process.stderr.write(`agentrail sidecar: ${signal}, draining\n`);
-        void sidecar.stop().then(() => process.exit(0));
+        void sidecar.stop().then(() => {
+          store?.close();
+          process.exit(0);
+        });
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));

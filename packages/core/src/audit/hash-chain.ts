@@ -29,6 +29,16 @@ export class SessionChainer {
   get lastSeq(): number {
     return this.seq;
   }
+
+  /** The chain's position, to undo a seal whose event could not be written. */
+  checkpoint(): { seq: number; prev: string } {
+    return { seq: this.seq, prev: this.prev };
+  }
+
+  restore(at: { seq: number; prev: string }): void {
+    this.seq = at.seq;
+    this.prev = at.prev;
+  }
 }
 
 /** A place where a session's chain does not hold. */

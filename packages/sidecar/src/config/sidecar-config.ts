@@ -6,7 +6,8 @@ import { ConfigError, resolveConfig, type FieldSpec } from '@agentrail/core';
 export interface SidecarConfig {
   listen: { host: string; explicitPort: number; credentialsPort: number; opsPort: number };
   upstream: { endpoint?: string; defaultRegion: string; connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number; connections: number };
-  identity: { initiator: string };
+  identity: { initiator: string; cluster?: string; namespace?: string; pod?: string; podUid?: string };
+  audit: { natsUrl?: string; storePath?: string; spoolDir: string; spoolMaxBytes: number; fsync: boolean; failMode: 'closed' | 'open'; maxBodyBytes: number };
   credentials: { ttlSeconds: number; rotateBeforeSeconds: number; tokenFile?: string };
   intercept: { extraHosts: string[]; caValidityDays: number };
   limits: { maxBufferedBodyBytes: number; maxChunkBytes: number; maxHeaderBytes: number; clientIdleTimeoutMs: number; clockSkewSeconds: number };
@@ -30,6 +31,17 @@ export const SIDECAR_FIELDS: readonly FieldSpec[] = [
   { path: 'upstream.bodyTimeoutMs', type: 'integer', default: 300_000, min: 100, max: 3_600_000 },
   { path: 'upstream.connections', type: 'integer', default: 128, min: 1, max: 10_000 },
   { path: 'identity.initiator', type: 'string', env: 'AGENTRAIL_INITIATOR', default: 'unknown' },
+  { path: 'identity.cluster', type: 'string', env: 'AGENTRAIL_CLUSTER' },
+  { path: 'identity.namespace', type: 'string', env: 'AGENTRAIL_POD_NAMESPACE' },
+  { path: 'identity.pod', type: 'string', env: 'AGENTRAIL_POD_NAME' },
+  { path: 'identity.podUid', type: 'string', env: 'AGENTRAIL_POD_UID' },
+  { path: 'audit.natsUrl', type: 'string', env: 'AGENTRAIL_NATS_URL', check: (v) => ((v as string).split(',').every((u) => /^(nats|tls|wss?):\/\/[^\s]+$/.test(u.trim())) ? undefined : `must be nats:// URLs, comma-separated, got "${String(v)}"`) },
+  { path: 'audit.storePath', type: 'string', env: 'AGENTRAIL_STORE' },
+  { path: 'audit.spoolDir', type: 'string', env: 'AGENTRAIL_SPOOL_DIR', default: '/var/lib/agentrail/spool' },
+  { path: 'audit.spoolMaxBytes', type: 'integer', default: 256 * MiB, min: MiB, max: 64 * 1024 * MiB },
+  { path: 'audit.fsync', type: 'boolean', default: false },
+  { path: 'audit.failMode', type: 'string', env: 'AGENTRAIL_AUDIT_FAIL_MODE', default: 'closed', oneOf: ['closed', 'open'] },
+  { path: 'audit.maxBodyBytes', type: 'integer', default: 4096, min: 0, max: MiB },
   { path: 'credentials.ttlSeconds', type: 'integer', default: 3600, min: 900, max: 43_200 },
   { path: 'credentials.rotateBeforeSeconds', type: 'integer', default: 1800, min: 60, max: 43_000 },
   { path: 'credentials.tokenFile', type: 'string', env: 'AGENTRAIL_TOKEN_FILE' },
@@ -57,7 +69,7 @@ export function loadSidecarConfig(opts: { flags?: Record<string, unknown>; confi
       throw new ConfigError([{ path: '(file)', message: `cannot read ${opts.configFile}: ${(err as Error).message}` }]);
     }
   }
-  return resolveConfig<SidecarConfig>(SIDECAR_FIELDS, { flags: opts.flags ?? {}, file, env: opts.env ?? {} }, [rotationBeforeExpiry]);
+  return resolveConfig<SidecarConfig>(SIDECAR_FIELDS, { flags: opts.flags ?? {}, file, env: opts.env ?? {} }, [rotationBeforeExpiry, oneAuditSink]);
 }
 
 /** Credentials must rotate before they expire. */
@@ -65,4 +77,11 @@ function rotationBeforeExpiry(resolved: Readonly<Record<string, unknown>>): { pa
   const c = resolved['credentials'] as { ttlSeconds?: number; rotateBeforeSeconds?: number } | undefined;
   if (c?.ttlSeconds === undefined || c.rotateBeforeSeconds === undefined || c.rotateBeforeSeconds < c.ttlSeconds) return undefined;
   return { path: 'credentials.rotateBeforeSeconds', message: `must be less than credentials.ttlSeconds (${c.ttlSeconds})` };
+}
+
+/** Events go to NATS (a cluster's collector) or straight into a local store, not both. */
+function oneAuditSink(resolved: Readonly<Record<string, unknown>>): { path: string; message: string } | undefined {
+  const a = resolved['audit'] as { natsUrl?: string; storePath?: string } | undefined;
+  if (a?.natsUrl === undefined || a.storePath === undefined) return undefined;
+  return { path: 'audit.storePath', message: 'give either audit.natsUrl or audit.storePath, not both' };
 }

@@ -15,7 +15,8 @@ const MAX_BODY = 4096;
  * (`AWS_CONTAINER_CREDENTIALS_FULL_URI` + `AWS_CONTAINER_AUTHORIZATION_TOKEN`):
  * GET returns the session's ephemeral credentials; POST to the delegations path
  * with `{"agent": NAME}` returns a token for a child session whose chain is the
- * caller's plus `Agent NAME`. Every request needs a session token.
+ * caller's plus `Agent NAME`; DELETE there with a delegated session's token ends
+ * that session. Every request needs a session token.
  */
 export function createCredentialHandler(registry: SessionRegistry, metrics: SidecarMetrics, logger: Logger) {
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -52,7 +53,17 @@ export function createCredentialHandler(registry: SessionRegistry, metrics: Side
       });
       return;
     }
-    if (req.method !== 'POST') { reply(405, { code: 'MethodNotAllowed', message: 'Use POST.' }); return; }
+    if (req.method === 'DELETE') {
+      // A delegated agent is done: its session ends and its keys stop working.
+      const session = registry.sessionForToken(token);
+      if (session === undefined) { reply(403, { code: 'Forbidden', message: 'The session token is not valid for this sidecar.' }); return; }
+      if (session.parentId === undefined) { reply(400, { code: 'BadRequest', message: 'The root session ends with the sidecar; only delegated sessions can be ended.' }); return; }
+      registry.end(token, 'agent finished');
+      logger.info('session ended', { session: session.id });
+      res.writeHead(204).end();
+      return;
+    }
+    if (req.method !== 'POST') { reply(405, { code: 'MethodNotAllowed', message: 'Use POST to delegate, DELETE to end a delegated session.' }); return; }
     readJson(req, (err, body) => {
       if (err !== undefined) { reply(400, { code: 'BadRequest', message: err }); return; }
       const agent = (body as { agent?: unknown }).agent;

@@ -31,6 +31,9 @@ export interface SessionRegistryOptions {
    */
   rotateBeforeMs: number;
   now?: () => number;
+  /** Called for every new session (root or delegated), before its token is returned. */
+  onSessionStarted?: (session: Session) => void;
+  onSessionEnded?: (session: Session, reason: string) => void;
 }
 
 /** Access keys are recognisable as AgentRail's and shaped like AWS temporary keys (20 chars). */
@@ -86,6 +89,25 @@ export class SessionRegistry {
     });
   }
 
+  /**
+   * Ends the token's session: its token and keys stop working at once, and
+   * so do those of every session delegated below it.
+   */
+  end(token: string, reason: string): Session | undefined {
+    const session = this.sessionForToken(token);
+    if (session === undefined) return undefined;
+    const ended = new Set([session.id]);
+    // Children are registered after their parents, so one pass in insertion order finds every descendant.
+    for (const entry of this.byToken.values()) if (entry.session.parentId !== undefined && ended.has(entry.session.parentId)) ended.add(entry.session.id);
+    for (const [digestHex, entry] of this.byToken) {
+      if (!ended.has(entry.session.id)) continue;
+      this.byToken.delete(digestHex);
+      this.opts.onSessionEnded?.(entry.session, entry.session.id === session.id ? reason : `parent session ${session.id} ended`);
+    }
+    for (const [key, creds] of this.byKey) if (ended.has(creds.session.id)) this.byKey.delete(key);
+    return session;
+  }
+
   sessionForToken(token: string): Session | undefined {
     return this.byToken.get(digest(token).toString('hex'))?.session;
   }
@@ -131,6 +153,7 @@ export class SessionRegistry {
 
   private register(session: Session, token = randomBytes(32).toString('base64url')): { session: Session; token: string } {
     this.byToken.set(digest(token).toString('hex'), { session });
+    this.opts.onSessionStarted?.(session);
     return { session, token };
   }
 

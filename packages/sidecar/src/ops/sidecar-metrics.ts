@@ -62,6 +62,34 @@ export class SidecarMetrics {
     registers: [this.registry],
   });
 
+  readonly auditEvents = new Counter({
+    name: 'agentrail_sidecar_audit_events_total',
+    help: 'Audit events sealed and handed to the audit transport, by type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly auditUnrecorded = new Counter({
+    name: 'agentrail_sidecar_audit_unrecorded_total',
+    help: 'Events that could not be kept (fail-open mode, or the spool filled mid-call); each gap is recorded as an audit.degraded event.',
+    registers: [this.registry],
+  });
+  readonly auditDelivered = new Counter({
+    name: 'agentrail_sidecar_audit_delivered_total',
+    help: 'Audit events acknowledged by JetStream and removed from the spool.',
+    registers: [this.registry],
+  });
+  readonly auditSpoolBytes = new Gauge({
+    name: 'agentrail_sidecar_audit_spool_bytes',
+    help: 'Bytes of audit events in the spool, waiting for JetStream.',
+    registers: [this.registry],
+  });
+  readonly auditErrors = new Counter({
+    name: 'agentrail_sidecar_audit_errors_total',
+    help: 'Audit delivery errors (publish failures, timeouts, disconnects), by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'agentrail_sidecar_' });
   }

@@ -7,10 +7,12 @@ import {
   AwsCallerError, AwsChunkedResigner, PayloadHashVerifier, SigV4Error, SigningKeyCache, awsErrorFor, awsUriEncode,
   checkFreshness, extractOperation, UNKNOWN_OPERATION, parseAwsHost, parseSigV2Presigned, parseSigV4, protocolFor, renderAwsError, sha256Hex,
   SIGV2_PARAMS, signRequest, verifySigV2Presigned, verifySignature,
-  type AwsOperation, type AwsProtocol, type CallerFault, type Logger, type SigV2Presigned, type SigV4Auth,
+  type AwsOperation, type AwsProtocol, type CallerFault, type Decision, type Logger, type SigV2Presigned, type SigV4Auth,
 } from '@agentrail/core';
 import { planBody, type BodyPlan } from './body-plan.js';
-import { SessionRegistry, type EphemeralCredentials } from '../credentials/session-registry.js';
+import { SessionRegistry, type EphemeralCredentials, type Session } from '../credentials/session-registry.js';
+import type { AuditRecorder, CallFacts } from '../audit/audit-recorder.js';
+import { awsRequestId, responseError } from '../audit/response-error.js';
 import type { SidecarMetrics } from '../ops/sidecar-metrics.js';
 import type { UpstreamCredentials } from './upstream-credentials.js';
 import { upstreamTarget, type UpstreamRouting } from './upstream-target.js';
@@ -42,24 +44,57 @@ export interface HandlerDeps {
   interceptedHost: (req: IncomingMessage) => string | undefined;
   /** Hosts the sidecar may forward to by name: AWS endpoints and configured custom ones. */
   isAwsHost: (host: string) => boolean;
+  audit: AuditRecorder;
+  /** Calls that name no session of ours (unknown keys, no signature) are recorded in this one. */
+  rootSession: () => Session;
+  /** Most bytes of a response body captured for its audit excerpt. */
+  maxCaptureBytes: number;
   now?: () => number;
 }
 
 /** A caller's authentication: SigV4, or a SigV2 presigned S3 URL mapped onto the same fields. */
 type CallerAuth = SigV4Auth & { sigV2?: SigV2Presigned };
 
-/** Everything learned about one call, for errors, metrics and (later) the audit event. */
+/** Everything learned about one call, for errors, metrics and the audit event. */
 interface CallContext {
   requestId: string;
   method: string;
   started: number;
+  startedAt: number;
+  reqHeaders: IncomingMessage['headers'];
   target: RequestTarget;
   host: string;
   creds?: EphemeralCredentials;
+  auth?: CallerAuth;
   operation?: AwsOperation;
   protocol: AwsProtocol;
   service: string;
+  /** The request body when it was read whole (bodies without a declared payload hash). */
+  body?: Buffer;
+  decision: Decision;
+  response: ResponseTap;
 }
+
+/** What the relay saw of the response: status, headers, size and a bounded prefix of the body. */
+interface ResponseTap {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  bytes: number;
+  /** Bytes still to capture; 0 when the body is not recorded. */
+  captureLeft: number;
+  captured: Buffer[];
+  from: 'upstream' | 'gateway';
+  errorCode?: string;
+  errorMessage?: string;
+}
+
+const ALLOWED: Decision = Object.freeze({ action: 'Allow', reason: 'no-policy' }) as Decision;
+
+/**
+ * Operations whose bodies are object data, not API structures: never excerpted
+ * (an object may hold anything, and masking cannot know its format).
+ */
+const OBJECT_DATA = new Set(['s3:GetObject', 's3:PutObject', 's3:UploadPart', 's3:SelectObjectContent', 's3:WriteGetObjectResponse', 's3:GetObjectTorrent']);
 
 /**
  * The data path for one AWS call: authenticate the caller by its SigV4
@@ -88,7 +123,11 @@ export class AwsRequestHandler {
       requestId: nextRequestId(),
       method: req.method ?? 'GET',
       started: performance.now(),
+      startedAt: this.now(),
+      reqHeaders: req.headers,
       target, host, protocol: 'rest-json', service: 'unknown',
+      decision: ALLOWED,
+      response: { status: 0, headers: {}, bytes: 0, captureLeft: 0, captured: [], from: 'gateway' },
     };
     const abort = new AbortController();
     // The caller going away shows as a FIN or a reset on its socket; the gateway's own
@@ -112,9 +151,11 @@ export class AwsRequestHandler {
         throw callerError('AccessDenied', ctx, `The gateway forwards only to AWS endpoints; ${host.slice(0, 100)} is not one.`);
       }
       const auth = this.authenticate(req, ctx);
+      ctx.auth = auth;
       const plan = planBody(req, auth);
       if (req.headers['expect']?.toLowerCase() === '100-continue') res.writeContinue();
       const buffered = plan.kind === 'buffer' ? await this.readBody(req, ctx) : undefined;
+      ctx.body = buffered;
       const payloadHash = plan.kind === 'buffer' ? sha256Hex(buffered as Buffer) : plan.payloadHash;
       const wire = { method: ctx.method, path: target.path, query: target.query, rawHeaders: req.rawHeaders };
       const secret = (ctx.creds as EphemeralCredentials).secretAccessKey;
@@ -128,6 +169,11 @@ export class AwsRequestHandler {
       ctx.operation = operation;
       ctx.service = operation.service;
       ctx.protocol = operation.protocol;
+      if (!this.deps.audit.admits()) {
+        ctx.decision = { action: 'Deny', reason: 'audit-unavailable' };
+        throw callerError('AuditUnavailable', ctx, 'The gateway cannot keep the audit trail right now, and calls are refused until it can.');
+      }
+      if (!OBJECT_DATA.has(operation.operation)) ctx.response.captureLeft = this.deps.maxCaptureBytes;
       await this.forward(req, res, ctx, auth, plan, payloadHash, seedSignature, buffered, abort.signal);
     } catch (err) {
       this.fail(req, res, ctx, err, callerGone);
@@ -241,6 +287,7 @@ export class AwsRequestHandler {
     }
     this.deps.metrics.overhead.observe((performance.now() - ctx.started) / 1000);
 
+    ctx.response.from = 'upstream';
     const status = await exchange(this.deps.dispatcher, {
       origin: dest.origin,
       path: rawQuery === '' ? dest.path : `${dest.path}?${rawQuery}`,
@@ -249,7 +296,7 @@ export class AwsRequestHandler {
       body: body ?? null,
       headersTimeout: this.deps.limits.upstreamHeadersTimeoutMs,
       bodyTimeout: this.deps.limits.upstreamBodyTimeoutMs,
-    }, res, signal);
+    }, res, signal, ctx.response);
     this.record(ctx, status < 400 ? 'forwarded' : 'upstream_error');
   }
 
@@ -273,6 +320,11 @@ export class AwsRequestHandler {
       return;
     }
     const rendered = renderAwsError(callerErr, ctx.protocol, ctx.requestId, { service: ctx.service, method: ctx.method });
+    if (ctx.decision === ALLOWED && callerErr.sender) ctx.decision = { action: 'Deny', reason: 'authentication' };
+    Object.assign(ctx.response, {
+      status: rendered.status, bytes: rendered.body.length, from: 'gateway', captureLeft: 0, captured: [],
+      errorCode: callerErr.awsCode, errorMessage: callerErr.message,
+    });
     // An unread request body would otherwise be drained or misread as the next request.
     if (!req.complete) rendered.headers['connection'] = 'close';
     res.writeHead(rendered.status, { ...rendered.headers, 'content-length': String(rendered.body.length) });
@@ -301,14 +353,67 @@ export class AwsRequestHandler {
 
   private record(ctx: CallContext, outcome: string): void {
     const op = ctx.operation?.operation ?? UNKNOWN_OPERATION;
-    if (ctx.operation?.operation === UNKNOWN_OPERATION) {
-      // Until the audit trail records every call, operators see these here.
-      this.deps.logger.info('call with an operation the models do not name', {
-        requestId: ctx.requestId, service: ctx.service, method: ctx.method, path: ctx.target.path.slice(0, 512), outcome,
-      });
-    }
+    const latency = performance.now() - ctx.started;
     this.deps.metrics.calls.inc({ service: ctx.service, operation: op, outcome });
-    this.deps.metrics.latency.observe({ service: ctx.service, outcome }, (performance.now() - ctx.started) / 1000);
+    this.deps.metrics.latency.observe({ service: ctx.service, outcome }, latency / 1000);
+    this.audit(ctx, latency);
+  }
+
+  /** The call's audit event; after the response, so it never delays the caller. */
+  private audit(ctx: CallContext, latencyMs: number): void {
+    const r = ctx.response;
+    const header = (h: Record<string, string | string[] | undefined>, name: string): string | undefined => {
+      const v = h[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const reqHeaders = ctx.reqHeaders;
+    const captured = r.captured.length === 0 ? undefined : r.captured.length === 1 ? r.captured[0] : Buffer.concat(r.captured);
+    const response: CallFacts['response'] = { status: r.status, from: r.from, bytes: r.bytes, streamed: false };
+    if (r.from === 'upstream') {
+      const contentType = header(r.headers, 'content-type');
+      if (contentType !== undefined) response.contentType = contentType;
+      const id = awsRequestId(r.headers);
+      if (id !== undefined) response.requestId = id;
+      response.streamed = OBJECT_DATA.has(ctx.operation?.operation ?? '');
+      if (captured !== undefined) response.body = captured;
+      if (r.status >= 400) {
+        const e = responseError(r.headers, captured);
+        if (e.code !== undefined) response.errorCode = e.code;
+        if (e.message !== undefined) response.errorMessage = e.message;
+      }
+    } else {
+      response.requestId = ctx.requestId;
+      if (r.errorCode !== undefined) response.errorCode = r.errorCode;
+      if (r.errorMessage !== undefined) response.errorMessage = r.errorMessage;
+    }
+    const contentLength = reqHeaders['content-length'];
+    const facts: CallFacts = {
+      session: ctx.creds?.session ?? this.deps.rootSession(),
+      startedAt: ctx.startedAt,
+      latencyMs,
+      method: ctx.method,
+      path: ctx.target.path,
+      query: ctx.target.query,
+      host: ctx.host,
+      service: ctx.service,
+      protocol: ctx.protocol,
+      request: {
+        streamed: ctx.body === undefined && contentLength !== undefined && contentLength !== '0',
+        ...(ctx.body !== undefined ? { body: ctx.body, bytes: ctx.body.length } : contentLength !== undefined ? { bytes: Number(contentLength) || 0 } : {}),
+        ...(reqHeaders['content-type'] !== undefined ? { contentType: reqHeaders['content-type'] } : {}),
+      },
+      response,
+      decision: ctx.decision,
+    };
+    const region = ctx.auth?.region;
+    if (region !== undefined) facts.region = region;
+    if (ctx.operation !== undefined) facts.operation = ctx.operation;
+    if (reqHeaders['user-agent'] !== undefined) facts.userAgent = reqHeaders['user-agent'];
+    try {
+      this.deps.audit.call(facts);
+    } catch (err) {
+      this.deps.logger.error('audit event could not be built', { requestId: ctx.requestId, error: err instanceof Error ? err.stack : String(err) });
+    }
   }
 }
 
@@ -343,7 +448,7 @@ function nextRequestId(): string {
  * Upstream failures reject with undici's error classes, as before; the
  * caller going away (signal) aborts the exchange.
  */
-function exchange(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, res: ServerResponse, signal: AbortSignal): Promise<number> {
+function exchange(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, res: ServerResponse, signal: AbortSignal, tap: ResponseTap): Promise<number> {
   return new Promise((resolve, reject) => {
     let status = 0;
     let controller: Dispatcher.DispatchController | undefined;
@@ -369,9 +474,19 @@ function exchange(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, res:
       onRequestStart(ctl) { controller = ctl; },
       onResponseStart(_ctl, statusCode, responseHeaders) {
         status = statusCode;
+        tap.status = statusCode;
+        tap.headers = responseHeaders;
         res.writeHead(statusCode, relayableResponseHeaders(responseHeaders));
       },
-      onResponseData(ctl, chunk) { if (!res.write(chunk)) ctl.pause(); },
+      onResponseData(ctl, chunk) {
+        tap.bytes += chunk.length;
+        if (tap.captureLeft > 0) {
+          const part = chunk.length <= tap.captureLeft ? chunk : chunk.subarray(0, tap.captureLeft);
+          tap.captured.push(Buffer.from(part)); // a copy: the relay must not pin the parser's buffers
+          tap.captureLeft -= part.length;
+        }
+        if (!res.write(chunk)) ctl.pause();
+      },
       onResponseEnd() { res.end(() => settle()); },
       onResponseError(_ctl, err) { settle(err); },
     });

@@ -1,0 +1,233 @@
+import {
+  SessionChainer, UlidFactory, maskBody, maskQuery,
+  type AuditEvent, type AwsCallEvent, type AwsOperation, type AwsProtocol, type Decision, type EventSource, type Logger, type UnsealedEvent,
+} from '@agentrail/core';
+import type { Session } from '../credentials/session-registry.js';
+import { AuditFullError, type AuditTransport } from './audit-transport.js';
+
+/** What the data path learned about one call; the recorder turns it into an `aws.call` event. */
+export interface CallFacts {
+  session: Session;
+  /** Epoch ms when the request arrived, and how long the call took. */
+  startedAt: number;
+  latencyMs: number;
+  method: string;
+  path: string;
+  query: ReadonlyArray<readonly [string, string]>;
+  host: string;
+  userAgent?: string;
+  service: string;
+  region?: string;
+  protocol: AwsProtocol;
+  operation?: AwsOperation;
+  request: { bytes?: number; contentType?: string; body?: Buffer; streamed: boolean };
+  response: {
+    status: number;
+    from: 'upstream' | 'gateway';
+    bytes: number;
+    contentType?: string;
+    /** Captured prefix of the response body (bounded), when it is recorded at all. */
+    body?: Buffer;
+    streamed: boolean;
+    requestId?: string;
+    errorCode?: string;
+    errorMessage?: string;
+  };
+  decision: Decision;
+}
+
+export interface AuditRecorderOptions {
+  transport: AuditTransport;
+  /** Where this gateway runs (cluster, namespace, pod … or host and OS user). */
+  source: EventSource;
+  /** `closed`: refuse calls while events cannot be kept; `open`: let them through and record the gap. */
+  failMode: 'closed' | 'open';
+  /** Largest body excerpt kept per direction. */
+  maxBodyBytes: number;
+  account?: string;
+  logger: Logger;
+  onEvent?: (type: AuditEvent['type']) => void;
+  onUnrecorded?: () => void;
+  now?: () => number;
+}
+
+interface SessionState {
+  session: Session;
+  chainer: SessionChainer;
+  ended: boolean;
+}
+
+/**
+ * Turns sessions and calls into sealed audit events: one hash chain per
+ * session, masked bodies, and the transport's durable buffer behind it.
+ * Runs after the response has been relayed, never before.
+ *
+ * When the transport is full the gateway fails closed (`accepting()` is
+ * false, so the data path refuses calls). Events that could not be kept
+ * anyway — fail-open mode, or a race with a filling spool — are counted, and
+ * an `audit.degraded` event records how many and when, as soon as the trail
+ * accepts events again.
+ */
+export class AuditRecorder {
+  private readonly sessions = new Map<string, SessionState>();
+  private readonly ids: UlidFactory;
+  private readonly now: () => number;
+  private unrecorded: { count: number; since: number; until: number; session: Session } | undefined;
+
+  constructor(private readonly opts: AuditRecorderOptions) {
+    this.now = opts.now ?? Date.now;
+    this.ids = new UlidFactory(this.now);
+  }
+
+  /** Whether a call may proceed: the trail can keep its event, or the gateway fails open. */
+  admits(): boolean {
+    return this.opts.failMode === 'open' || this.opts.transport.accepting();
+  }
+
+  get failMode(): 'closed' | 'open' {
+    return this.opts.failMode;
+  }
+
+  sessionStarted(session: Session): void {
+    const state: SessionState = { session, chainer: new SessionChainer(), ended: false };
+    this.sessions.set(session.id, state);
+    this.emit(state, { ...this.base(state, 'session.started', session.createdAt.getTime()) } as UnsealedEvent);
+  }
+
+  sessionEnded(session: Session, reason: string): void {
+    const state = this.sessions.get(session.id);
+    if (state === undefined || state.ended) return;
+    this.emit(state, { ...this.base(state, 'session.ended', this.now()), reason } as UnsealedEvent);
+    state.ended = true;
+    this.sessions.delete(session.id);
+  }
+
+  /** Ends every open session (the gateway is stopping). */
+  endAll(reason: string): void {
+    for (const { session } of [...this.sessions.values()]) this.sessionEnded(session, reason);
+  }
+
+  call(facts: CallFacts): void {
+    const state = this.sessions.get(facts.session.id);
+    if (state === undefined) {
+      // Only a call still in flight when its session ended gets here (ending a
+      // session revokes its keys): its chain is closed, so the call is counted and
+      // logged, and shows in the trail as an audit.degraded gap.
+      this.opts.logger.warn('call finished after its session ended', { session: facts.session.id, operation: facts.operation?.operation });
+      this.countUnrecorded(facts.session);
+      return;
+    }
+    this.emit(state, this.callEvent(state, facts));
+  }
+
+  private callEvent(state: SessionState, f: CallFacts): UnsealedEvent<AwsCallEvent> {
+    const op = f.operation?.operation ?? `${f.service}:Unknown`;
+    const masked: string[] = [];
+    const excerpt = (direction: 'request' | 'response', part: { body?: Buffer; bytes?: number; contentType?: string; streamed: boolean }) => {
+      if (part.streamed || part.body === undefined) {
+        return { bytes: part.bytes ?? 0, truncated: false, omitted: part.streamed ? 'streamed' : 'disabled', ...(part.contentType !== undefined ? { contentType: part.contentType } : {}) };
+      }
+      const r = maskBody({
+        operation: op, protocol: f.protocol, direction, body: part.body, totalBytes: part.bytes ?? part.body.length, maxBytes: this.opts.maxBodyBytes,
+        ...(part.contentType !== undefined ? { contentType: part.contentType } : {}),
+      });
+      for (const m of r.maskedFields) masked.push(`${direction}.${m}`);
+      return r.excerpt;
+    };
+    const query = maskQuery(f.query);
+    for (const m of query.maskedFields) masked.push(`request.query.${m}`);
+    const requestBody = f.request.bytes === 0 && f.request.body === undefined ? undefined : excerpt('request', f.request);
+    const responseBody = f.response.bytes === 0 ? undefined : excerpt('response', f.response);
+    const event: UnsealedEvent<AwsCallEvent> = {
+      ...this.base(state, 'aws.call', f.startedAt),
+      type: 'aws.call',
+      aws: {
+        service: f.service,
+        operation: op,
+        region: f.region ?? f.operation?.region ?? '',
+        host: f.host.slice(0, 512),
+        resources: (f.operation?.resources ?? []).slice(0, 64),
+        ...(this.opts.account !== undefined ? { account: this.opts.account } : {}),
+        ...(f.response.requestId !== undefined ? { requestId: f.response.requestId.slice(0, 256) } : {}),
+      },
+      request: {
+        method: f.method,
+        path: f.path.slice(0, 4096),
+        ...(Object.keys(query.query).length > 0 ? { query: query.query } : {}),
+        ...(f.request.bytes !== undefined ? { bytes: f.request.bytes } : {}),
+        ...(requestBody !== undefined ? { body: requestBody } : {}),
+      },
+      response: {
+        status: f.response.status,
+        from: f.response.from,
+        bytes: f.response.bytes,
+        latencyMs: Math.round(f.latencyMs * 1000) / 1000,
+        ...(f.response.errorCode !== undefined ? { errorCode: f.response.errorCode.slice(0, 256) } : {}),
+        ...(f.response.errorMessage !== undefined ? { errorMessage: f.response.errorMessage.slice(0, 2048) } : {}),
+        ...(responseBody !== undefined ? { body: responseBody } : {}),
+      },
+      decision: f.decision,
+    };
+    if (f.userAgent !== undefined) event.source = { ...event.source, userAgent: f.userAgent.slice(0, 512) };
+    if (masked.length > 0) event.masking = { fields: masked.slice(0, 256) };
+    return event;
+  }
+
+  private base(state: SessionState, type: AuditEvent['type'], at: number): Omit<UnsealedEvent, 'type'> & { type: AuditEvent['type'] } {
+    const { session } = state;
+    return {
+      v: 1,
+      id: this.ids.next(),
+      time: new Date(at).toISOString(),
+      type,
+      session: session.parentId === undefined ? { id: session.id } : { id: session.id, parent: session.parentId },
+      initiator: session.initiator,
+      chain: [...session.chain],
+      source: this.opts.source,
+    };
+  }
+
+  private emit(state: SessionState, event: UnsealedEvent): void {
+    const { transport } = this.opts;
+    if (this.unrecorded !== undefined && transport.accepting()) this.recordGap();
+    if (!this.write(state, event)) this.countUnrecorded(state.session);
+  }
+
+  private countUnrecorded(session: Session): void {
+    const now = this.now();
+    this.unrecorded ??= { count: 0, since: now, until: now, session };
+    this.unrecorded.count += 1;
+    this.unrecorded.until = now;
+    this.opts.onUnrecorded?.();
+  }
+
+  /** Seals and writes; false (chain unchanged) when the transport refused the event. */
+  private write(state: SessionState, event: UnsealedEvent): boolean {
+    const undo = state.chainer.checkpoint();
+    try {
+      this.opts.transport.write(state.chainer.seal(event));
+      this.opts.onEvent?.(event.type);
+      return true;
+    } catch (err) {
+      state.chainer.restore(undo);
+      if (!(err instanceof AuditFullError)) this.opts.logger.error('audit event not written', { session: state.session.id, error: String(err) });
+      return false;
+    }
+  }
+
+  private recordGap(): void {
+    const gap = this.unrecorded;
+    if (gap === undefined) return;
+    this.unrecorded = undefined;
+    const state = this.sessions.get(gap.session.id) ?? [...this.sessions.values()][0];
+    if (state === undefined) return;
+    const event = {
+      ...this.base(state, 'audit.degraded', this.now()),
+      unrecordedCalls: gap.count,
+      since: new Date(gap.since).toISOString(),
+      until: new Date(gap.until).toISOString(),
+      reason: this.opts.failMode === 'open' ? 'the audit spool was full; calls were let through (fail-open)' : 'the audit spool was full when these events were written',
+    } as UnsealedEvent;
+    if (!this.write(state, event)) this.unrecorded = gap;
+  }
+}
