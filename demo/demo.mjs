@@ -1,9 +1,11 @@
 // `make demo`: the whole story on one machine — no cluster, no AWS account.
 // moto (IAM auth on) plays AWS; a primary agent (boto3) runs under
 // `agentrail run`, starts a secondary agent, which starts a third (the AWS
-// CLI). Every call goes through the embedded sidecar and into a local audit
-// store; then the trail is shown: sessions, the nested tree, a search, and a
-// check that the chain is intact and the secret never reached the store.
+// CLI). Every call goes through the embedded sidecar, is decided by the
+// GatewayPolicy in demo/policies.yaml (allowed, denied, approval required,
+// masked) and lands in a local audit store; then the trail is shown: sessions,
+// the nested tree, searches, and a check that every chain is intact and the
+// secret never reached the store.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -42,7 +44,7 @@ banner('starting moto (IAM auth on) as the AWS endpoint');
 const moto = await startMoto();
 process.stdout.write(`moto at ${moto.endpoint}; the gateway holds the key ${moto.accessKeyId}, the agents never see it\n`);
 try {
-  banner('agentrail run --agent planner -- python3 demo/agents/planner.py');
+  banner('agentrail run --agent planner --policy demo/policies.yaml -- python3 demo/agents/planner.py');
   const env = {
     ...process.env,
     AWS_ACCESS_KEY_ID: moto.accessKeyId,
@@ -52,22 +54,25 @@ try {
     AGENTRAIL: AGENTRAIL,
     DEMO_SECRET: secret,
   };
-  const run = spawnSync(AGENTRAIL, ['run', '--agent', 'planner', '--upstream-endpoint', moto.endpoint, '--', PYTHON, path.join(HERE, 'agents', 'planner.py')], { stdio: 'inherit', env });
+  const run = spawnSync(AGENTRAIL, ['run', '--agent', 'planner', '--policy', path.join(HERE, 'policies.yaml'), '--upstream-endpoint', moto.endpoint, '--', PYTHON, path.join(HERE, 'agents', 'planner.py')], { stdio: 'inherit', env });
   if (run.status !== 0) throw new Error(`the agents failed (exit ${run.status})`);
 
   banner('agentrail sessions');
   agentrail(['sessions']);
-  const roots = JSON.parse(agentrail(['sessions', '--roots', '--json'], { capture: true }).stdout);
-  const root = (Array.isArray(roots) ? roots : roots.sessions)[0].id;
+  // --json prints one session per line.
+  const root = JSON.parse(agentrail(['sessions', '--roots', '--json'], { capture: true }).stdout.split('\n')[0]).id;
 
   banner(`agentrail show ${root}`);
   agentrail(['show', root]);
 
-  banner("agentrail search --operation 'secretsmanager:*' --json  (bodies are masked)");
-  agentrail(['search', '--operation', 'secretsmanager:*']);
+  banner("agentrail search --operation secretsmanager:GetSecretValue --json  (the secret is masked)");
+  agentrail(['search', '--operation', 'secretsmanager:GetSecretValue', '--json']);
 
-  banner('agentrail search --decision Deny  /  free text "AccessDenied"');
-  agentrail(['search', 'AccessDenied']);
+  banner('agentrail search --decision Deny');
+  agentrail(['search', '--decision', 'Deny']);
+
+  banner('agentrail search approval  (free text)');
+  agentrail(['search', 'approval']);
 
   banner('agentrail verify');
   agentrail(['verify']);

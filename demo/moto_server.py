@@ -3,12 +3,15 @@ gateway holds. The user may do anything except IAM, so an agent's IAM call is
 refused by "AWS" itself. Prints one JSON line (endpoint, keys), then serves
 until stdin closes (the demo holds the other end)."""
 import json
+import logging
 import os
 import socket
 import sys
 
 # moto serves this many requests unauthenticated; the bootstrap below makes exactly three.
 os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
+# The request log would drown the demo's output.
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 import boto3  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402

@@ -19,6 +19,10 @@
  * PutObject), never parameters. Routes stay strings until a service is first used, so start-up parses
  * only the small metadata.
  *
+ * It also writes generated/aws-sensitive-fields.ts beside it: per operation, the
+ * members botocore marks `sensitive` that hold credentials or secret material
+ * (see `sensitiveFieldsOf`), which the audit trail's built-in masking hides.
+ *
  * Usage: node scripts/generate-aws-routes.mjs [--botocore DIR] [--out FILE]
  * (BOTOCORE_DIR works too; by default python3 locates the installed botocore).
  */
@@ -169,6 +173,68 @@ function routesOf(model) {
     .join('\n');
 }
 
+/**
+ * botocore marks a shape `sensitive` for personal data as well as for secrets
+ * (names, e-mail addresses, prompts, map coordinates …). The audit trail keeps
+ * personal context and hides secrets, so only sensitive members whose name says
+ * "credential" are kept — plus values the models type as parameter or
+ * environment-variable values (SSM `Value`, Lambda and ECS environments), which
+ * routinely hold passwords under any name.
+ */
+const SECRET_MEMBER =
+  /password|passwd|passphrase|secret|token|credential|privatekey|keymaterial|plaintext|apikey|authkey|authcode|authorizationcode|sharedkey|seed$|otp$|pin$|pinblock|pinoffset|cryptogram|keyblock|assertion|presignedurl|connectionstring|customerkey|userdata|sessionkey|keyvalue|qrcodepng|logins?$|cookie/;
+/** Pagination and idempotency tokens, identifiers and sizes are not secrets, whatever botocore says. */
+const NOT_SECRET_MEMBER =
+  /(nexttoken|pagetoken|paginationtoken|continuationtoken|clienttoken|requesttoken|idempotencytoken|tokens|maxtokenstosample|arn|id|name|type|prefix|count|length|expiration|expiry|expiresat|url)$/;
+const SECRET_SHAPE = /parametervalue$|environmentvariables?(value)?$/;
+const squash = (s) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+function isSecretMember(memberName, shapeNames) {
+  const name = squash(memberName);
+  if (SECRET_MEMBER.test(name) && !NOT_SECRET_MEMBER.test(name)) return true;
+  return shapeNames.some((s) => s !== undefined && SECRET_SHAPE.test(squash(s)));
+}
+
+/**
+ * `Op=Name,name;Op2=…` for one service: every operation whose input or output
+ * holds a secret member (at any depth), with that member's wire names (member
+ * name, `locationName`, `queryName`), deduplicated case-insensitively. A secret
+ * member is masked whole, so the walk does not descend into it.
+ */
+function sensitiveFieldsOf(model) {
+  const shapes = model.shapes;
+  const parts = [];
+  for (const op of Object.keys(model.operations).sort(byString)) {
+    const names = new Map();
+    const seen = new Set();
+    const walk = (shapeName) => {
+      const shape = shapes[shapeName];
+      if (shape === undefined || seen.has(shapeName)) return;
+      seen.add(shapeName);
+      if (shape.type === 'list') return walk(shape.member.shape);
+      if (shape.type === 'map') return walk(shape.value.shape);
+      if (shape.type !== 'structure') return;
+      for (const [memberName, member] of Object.entries(shape.members ?? {})) {
+        const target = shapes[member.shape] ?? {};
+        const inner = target.type === 'list' ? target.member.shape : target.type === 'map' ? target.value.shape : undefined;
+        const sensitive = member.sensitive === true || target.sensitive === true || (inner !== undefined && shapes[inner]?.sensitive === true);
+        if (sensitive && isSecretMember(memberName, [member.shape, inner])) {
+          for (const wire of [memberName, member.locationName, member.queryName]) {
+            if (wire !== undefined && !names.has(wire.toLowerCase())) names.set(wire.toLowerCase(), wire);
+          }
+        } else {
+          walk(member.shape);
+        }
+      }
+    };
+    const operation = model.operations[op];
+    if (operation.input) walk(operation.input.shape);
+    if (operation.output) walk(operation.output.shape);
+    if (names.size > 0) parts.push(`${op}=${[...names.values()].sort(byString).join(',')}`);
+  }
+  return parts.join(';');
+}
+
 function serviceEntry(id, model) {
   const md = model.metadata;
   const protocols = Array.isArray(md.protocols) && md.protocols.length > 0 ? [...md.protocols] : [md.protocol];
@@ -226,9 +292,13 @@ function main() {
   const botocore = locateBotocore();
   const dataDir = join(botocore, 'data');
   const services = [];
+  const sensitive = {};
   for (const id of readdirSync(dataDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort(byString)) {
     const model = latestModel(join(dataDir, id));
-    if (model?.metadata && model.operations) services.push(serviceEntry(id, model));
+    if (!model?.metadata || !model.operations) continue;
+    services.push(serviceEntry(id, model));
+    const fields = sensitiveFieldsOf(model);
+    if (fields !== '') sensitive[id] = fields;
   }
   const data = { botocoreVersion: botocoreVersion(botocore), partitions: partitionsOf(dataDir), services };
   const json = JSON.stringify(data);
@@ -247,6 +317,26 @@ function main() {
   console.log(
     `aws-models: ${services.length} services, ${routes} REST routes, ${data.partitions.length} partitions ` +
       `from botocore ${data.botocoreVersion} → ${out.slice(ROOT.length + 1)} (${Math.round(Buffer.byteLength(json) / 1024)} KiB)`,
+  );
+  writeSensitiveFields(join(dirname(out), 'aws-sensitive-fields.ts'), sensitive, data.botocoreVersion);
+}
+
+function writeSensitiveFields(file, sensitive, version) {
+  const json = JSON.stringify(sensitive, null, 1);
+  writeFileSync(
+    file,
+    `// Generated by scripts/generate-aws-routes.mjs from botocore ${version}. Do not edit.\n\n` +
+      `/**\n` +
+      ` * Members that hold credentials or secret material, per service (botocore id):\n` +
+      ` * \`Operation=Name,name;…\`, request and response members together, as wire names\n` +
+      ` * (compare case-insensitively). Read by aws/sensitive-fields.ts.\n` +
+      ` */\n` +
+      `export const AWS_SENSITIVE_FIELDS: Readonly<Record<string, string>> = ${json};\n`,
+  );
+  const operations = Object.values(sensitive).reduce((n, s) => n + s.split(';').length, 0);
+  console.log(
+    `aws-sensitive-fields: ${operations} operations in ${Object.keys(sensitive).length} services → ` +
+      `${file.slice(ROOT.length + 1)} (${Math.round(Buffer.byteLength(json) / 1024)} KiB)`,
   );
 }
 

@@ -8,3 +8,4 @@ export { resolveConfig } from './config/layered-config.js';
 export type { FieldSpec, ConfigSources } from './config/layered-config.js';
 export * from './aws/index.js';
 export * from './audit/index.js';
+export * from './policy/index.js';

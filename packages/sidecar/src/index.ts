@@ -8,3 +8,9 @@ export { CREDENTIALS_PATH, DELEGATIONS_PATH } from './credentials/credential-end
 export type { CredentialProvider, ProvidedCredentials } from './proxy/upstream-credentials.js';
 export { AuditFullError } from './audit/audit-transport.js';
 export type { AuditTransport } from './audit/audit-transport.js';
+export { JetStreamAuditTransport } from './audit/jetstream-transport.js';
+export type { JetStreamAuditTransportOptions } from './audit/jetstream-transport.js';
+export { PolicyWatcher } from './policy/policy-watcher.js';
+export type { PolicyWatcherOptions, PolicyWatcherLogger } from './policy/policy-watcher.js';
+export { POLICY_BUCKET } from './policy/policy-bundle.js';
+export type { PolicyBundle } from './policy/policy-bundle.js';

@@ -5,7 +5,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Agent } from 'undici';
 import { hostname, userInfo } from 'node:os';
-import { createLogger, type Chain, type EventSource, type Logger, type SigningCredentials } from '@agentrail/core';
+import { ConfigError, PolicySet, createLogger, formatPolicyIssue, loadPolicyFile, type Chain, type EventSource, type Logger, type SigningCredentials } from '@agentrail/core';
+import { PolicyGate } from './proxy/policy-gate.js';
+import { RoleCredentials } from './proxy/role-credentials.js';
 import { getCallerIdentity } from './identity/caller-identity.js';
 import { AuditRecorder } from './audit/audit-recorder.js';
 import type { AuditTransport } from './audit/audit-transport.js';
@@ -78,6 +80,9 @@ export class Sidecar {
   private draining = false;
   private endpoints: SidecarEndpoints | undefined;
   private transport: AuditTransport | undefined;
+  /** The policies in force; swapped whole when new ones arrive. */
+  readonly policy: PolicyGate;
+  private readonly roleCredentials: RoleCredentials;
   private recorder: AuditRecorder | undefined;
 
   constructor(private readonly opts: SidecarOptions) {
@@ -95,6 +100,18 @@ export class Sidecar {
       connections: config.upstream.connections,
       keepAliveTimeout: 30_000,
       connect: { timeout: config.upstream.connectTimeoutMs },
+    });
+    this.policy = new PolicyGate({
+      unavailableAction: config.policy.unavailableAction,
+      ...(config.policy.watch ? {} : { initial: policiesFromFile(config) }),
+    });
+    this.roleCredentials = new RoleCredentials({
+      base: () => this.upstreamCredentials.current(),
+      region: config.upstream.defaultRegion,
+      dispatcher: this.dispatcher,
+      logger: this.logger,
+      ...(config.upstream.endpoint !== undefined ? { endpoint: config.upstream.endpoint } : {}),
+      onAssume: () => this.metrics.roleAssumptions.inc(),
     });
   }
 
@@ -153,6 +170,13 @@ export class Sidecar {
       isAwsHost,
       audit: this.recorder,
       rootSession: () => root.session,
+      policy: this.policy,
+      roleCredentials: this.roleCredentials,
+      place: {
+        ...(config.identity.namespace !== undefined ? { namespace: config.identity.namespace } : {}),
+        ...(config.identity.pod !== undefined ? { pod: config.identity.pod } : {}),
+        ...(account !== undefined ? { account } : {}),
+      },
       maxCaptureBytes: config.audit.maxBodyBytes * 4,
       interceptedHost: (req: IncomingMessage) => {
         const t = interceptedTarget(req.socket);
@@ -226,6 +250,7 @@ export class Sidecar {
       s.once('close', () => clearInterval(tick));
     })));
     this.upstreamCredentials.stop();
+    this.roleCredentials.stop();
     await this.dispatcher.close();
     // Every session ends with the sidecar; the trail is flushed within what is left of the drain time.
     this.recorder?.endAll('sidecar stopped');
@@ -274,6 +299,28 @@ export class Sidecar {
       socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     });
   }
+}
+
+/**
+ * The policies of `policy.file` for this pod (its namespace and labels), or
+ * none. Every problem in the file stops start-up, listed with its place.
+ */
+function policiesFromFile(config: SidecarConfig): PolicySet {
+  const file = config.policy.file;
+  if (file === undefined) return PolicySet.of([]);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ path: 'policy.file', message: `cannot read ${file}: ${(err as Error).message}` }]);
+  }
+  const loaded = loadPolicyFile(text, file);
+  if (loaded.errors.length > 0) throw new ConfigError(loaded.errors.map((e) => ({ path: 'policy.file', message: formatPolicyIssue(e) })));
+  return PolicySet.of(loaded.policies).forPod(podLabels(config), config.identity.namespace);
+}
+
+function podLabels(config: SidecarConfig): Record<string, string> {
+  return Object.fromEntries(config.identity.podLabels.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
 
 /** Where this sidecar runs, stamped on every event: the pod in a cluster, else the host and OS user. */

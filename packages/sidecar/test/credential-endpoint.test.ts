@@ -9,7 +9,7 @@ import { jest } from '@jest/globals';
 import { fromHttp } from '@aws-sdk/credential-providers';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Agent } from 'undici';
-import { createLogger } from '@agentrail/core';
+import { PolicySet, createLogger } from '@agentrail/core';
 import { SessionRegistry } from '@agentrail/sidecar';
 import { AwsRequestHandler } from '../src/proxy/aws-request-handler.js';
 import { UpstreamCredentials } from '../src/proxy/upstream-credentials.js';
@@ -21,6 +21,8 @@ import { sendRaw } from './support/raw-http.js';
 import { startSigV4Upstream, type SigV4Upstream } from './support/sigv4-upstream.js';
 import { startSidecar, type RunningSidecar } from './fixtures/sidecar-fixture.js';
 import { AuditRecorder } from '../src/audit/audit-recorder.js';
+import { PolicyGate } from '../src/proxy/policy-gate.js';
+import { RoleCredentials } from '../src/proxy/role-credentials.js';
 import { MemoryAuditTransport } from './support/memory-audit-transport.js';
 
 jest.setTimeout(30_000);
@@ -234,6 +236,9 @@ describe('expired ephemeral credentials', () => {
       audit,
       rootSession: () => gateway.session,
       maxCaptureBytes: 4096,
+      policy: new PolicyGate({ initial: PolicySet.of([]), unavailableAction: 'Deny' }),
+      roleCredentials: new RoleCredentials({ base: () => upstreamCreds.current(), region: 'us-east-1', dispatcher, logger }),
+      place: {},
       limits: { maxBufferedBodyBytes: 1 << 20, maxChunkBytes: 1 << 20, clockSkewMs: 900_000, upstreamHeadersTimeoutMs: 5_000, upstreamBodyTimeoutMs: 5_000 },
     });
     server = http.createServer(handler.handle);

@@ -199,7 +199,7 @@ describe('start-up failures', () => {
 
   it('without upstream credentials it fails at start-up with a clear message, listening on nothing', async () => {
     const r = await runCliSidecar(
-      ['--upstream-endpoint', upstream.endpoint, '--explicit-port', '0', '--credentials-port', '0', '--ops-port', '0'],
+      ['--upstream-endpoint', upstream.endpoint, '--explicit-port', '0', '--credentials-port', '0', '--ops-port', '0', '--audit-store', join(work, 'no-creds.db')],
       cleanEnv({ AWS_REGION: 'us-east-1' }),
     );
     expect(r.timedOut).toBe(false);
@@ -241,11 +241,18 @@ describe('start-up refuses what it cannot serve', () => {
     expect(r.stderr).toContain('credentials.rotateBeforeSeconds');
   });
 
+  it('without an audit trail it does not start: exit 2, naming both ways to configure one', async () => {
+    const r = await runCliSidecar(['--upstream-endpoint', upstream.endpoint, '--explicit-port', '0', '--credentials-port', '0', '--ops-port', '0'], sidecarEnv());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('audit.natsUrl');
+    expect(r.stderr).toContain('audit.storePath');
+  });
+
   it('an empty token file stops start-up instead of making the credential endpoint unusable', async () => {
     const tokenFile = join(work, 'empty-token');
     writeFileSync(tokenFile, '\n', { mode: 0o600 });
     const r = await runCliSidecar(
-      ['--upstream-endpoint', upstream.endpoint, '--explicit-port', '0', '--credentials-port', '0', '--ops-port', '0', '--token-file', tokenFile],
+      ['--upstream-endpoint', upstream.endpoint, '--explicit-port', '0', '--credentials-port', '0', '--ops-port', '0', '--token-file', tokenFile, '--audit-store', join(work, 'empty-token.db')],
       sidecarEnv(),
       2_000,
     );

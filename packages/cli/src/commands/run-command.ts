@@ -12,6 +12,7 @@ import { StoreAuditTransport } from '../local/store-audit-transport.js';
 
 interface RunOptions {
   agent?: string;
+  policy?: string;
   store?: string;
   nats?: string;
   upstreamEndpoint?: string;
@@ -27,6 +28,7 @@ export function registerRunCommand(program: Command): void {
     .command('run')
     .description('run a command through an embedded AgentRail sidecar: ephemeral credentials, every AWS call audited; nested inside another run, a delegated session')
     .option('--agent <name>', 'name of the agent this command is (nested default: the command name)')
+    .option('--policy <file>', 'enforce the GatewayPolicies in this YAML file (multi-document)')
     .option('--store <path>', 'audit store (SQLite) (default: $AGENTRAIL_STORE or ~/.agentrail/audit.db)')
     .option('--nats <url>', 'send the audit trail to NATS JetStream (a collector) instead of the local store')
     .option('--upstream-endpoint <url>', 'send every AWS call to this endpoint (moto, LocalStack, a VPC endpoint)')
@@ -48,7 +50,7 @@ export function registerRunCommand(program: Command): void {
 
 /** Inside another run: a delegated child session of the running sidecar, no new sidecar. */
 async function runNested(delegationsUrl: string, command: string, args: string[], opts: RunOptions): Promise<number> {
-  for (const [flag, v] of [['--store', opts.store], ['--nats', opts.nats], ['--upstream-endpoint', opts.upstreamEndpoint]] as const) {
+  for (const [flag, v] of [['--store', opts.store], ['--nats', opts.nats], ['--upstream-endpoint', opts.upstreamEndpoint], ['--policy', opts.policy]] as const) {
     if (v !== undefined) process.stderr.write(`agentrail run: ${flag} is ignored inside another agentrail run (the outermost run records the trail)\n`);
   }
   const token = process.env['AWS_CONTAINER_AUTHORIZATION_TOKEN'] as string;
@@ -74,6 +76,7 @@ async function runWithSidecar(command: string, args: string[], opts: RunOptions)
     drainTimeoutMs: 5000,
   };
   if (opts.upstreamEndpoint !== undefined) flags['upstream.endpoint'] = opts.upstreamEndpoint;
+  if (opts.policy !== undefined) flags['policy.file'] = opts.policy;
   if (opts.nats !== undefined) {
     flags['audit.natsUrl'] = opts.nats;
     // One spool per run: a spool directory belongs to one process at a time.
@@ -97,11 +100,18 @@ async function runWithSidecar(command: string, args: string[], opts: RunOptions)
       fail(`cannot open the audit store ${path}: ${(err as AgentRailError).message}`);
     }
   }
-  const sidecar = new Sidecar({
-    config, logger, initiatorFromCredentials: true,
-    ...(store !== undefined ? { auditTransport: new StoreAuditTransport({ store, logger }) } : {}),
-    ...(opts.agent !== undefined ? { rootAgent: opts.agent } : {}),
-  });
+  let sidecar: Sidecar;
+  try {
+    sidecar = new Sidecar({
+      config, logger, initiatorFromCredentials: true,
+      ...(store !== undefined ? { auditTransport: new StoreAuditTransport({ store, logger }) } : {}),
+      ...(opts.agent !== undefined ? { rootAgent: opts.agent } : {}),
+    });
+  } catch (err) {
+    // A policy file with errors: every one is listed.
+    if (err instanceof ConfigError) usage(err.message);
+    throw err;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'agentrail-run-'));
   try {
     const endpoints = await sidecar.start().catch((err: unknown) => fail((err as Error).message));

@@ -22,6 +22,9 @@ const FLAG_PATHS: Record<string, string> = {
   cluster: 'identity.cluster',
   namespace: 'identity.namespace',
   pod: 'identity.pod',
+  podLabels: 'identity.podLabels',
+  policy: 'policy.file',
+  watchPolicies: 'policy.watch',
 };
 
 export function registerSidecarCommand(program: Command): void {
@@ -45,6 +48,9 @@ export function registerSidecarCommand(program: Command): void {
     .option('--cluster <name>', 'cluster name recorded with every event')
     .option('--namespace <ns>', 'pod namespace recorded with every event')
     .option('--pod <name>', 'pod name recorded with every event')
+    .option('--pod-labels <labels>', 'this pod\'s labels (key=value,…), for GatewayPolicy podSelectors')
+    .option('--policy <file>', 'enforce the GatewayPolicies in this YAML file')
+    .option('--watch-policies', 'enforce the GatewayPolicies the controller publishes (NATS KV, needs --nats)')
     .action(async (opts: Record<string, string | undefined>) => {
       const flags: Record<string, unknown> = {};
       for (const [flag, path] of Object.entries(FLAG_PATHS)) if (opts[flag] !== undefined) flags[path] = opts[flag];

@@ -60,11 +60,20 @@ export interface SearchQuery {
   resource?: string;
   decision?: DecisionAction;
   type?: AuditEvent['type'];
+  /** Inclusive; on the time in the event id (the sidecar's clock when it sealed the event). */
   since?: Date;
+  /** Exclusive, so consecutive windows do not overlap. */
   until?: Date;
-  /** Free text over operation, resources, error codes and messages, chain and body excerpts. */
+  /**
+   * Free text over operation, resources, error codes and messages and body
+   * excerpts. Every word (or "quoted group") must appear; the tokens of one
+   * word appear together and in order (`my-bucket` finds "my-bucket" and
+   * "my bucket"), whole tokens only, case and accents ignored. A word naming
+   * someone in a session's initiator or chain matches every event of that
+   * session. Operators are not interpreted: `OR`, `-x`, `*` are plain text.
+   */
   text?: string;
-  /** Newest first by default. */
+  /** Newest first by default. Results of one session (without descendants or text) come in seq order. */
   order?: 'asc' | 'desc';
   /** Default 100, at most 10,000. */
   limit?: number;

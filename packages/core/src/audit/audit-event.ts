@@ -70,14 +70,21 @@ export interface AuditDegradedEvent extends EventBase {
   reason: string;
 }
 
+/** Why a body excerpt has no text. */
+export type BodyOmission = 'binary' | 'streamed' | 'disabled';
+
 /** A bounded, masked excerpt of a body. `text` is absent for binary or unrecorded bodies. */
 export interface BodyExcerpt {
   contentType?: string;
   /** Bytes of the whole body (as relayed). */
   bytes: number;
   truncated: boolean;
+  /** The body as text after built-in masking (maskBody), at most the configured excerpt size. */
   text?: string;
-  /** Why there is no text: `binary`, `streamed`, `disabled`. */
+  /**
+   * Why there is no text: one of {@link BodyOmission} (the schema's enum).
+   * Typed `string` until every producer builds it as a BodyOmission literal.
+   */
   omitted?: string;
 }
 

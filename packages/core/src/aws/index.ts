@@ -12,3 +12,4 @@ export { awsErrorFor, clockSkewMessage, queryCodeOf, type CallerFault } from './
 export { renderAwsError, escapeXml, type RenderAwsErrorOptions, type RenderedAwsError } from './aws-error-renderer.js';
 export type { AwsPartitionData } from './model-data.js';
 export type { AwsOperation, AwsProtocol, OperationRequest } from './types.js';
+export { sensitiveFieldsOf } from './sensitive-fields.js';

@@ -34,6 +34,14 @@ export interface CallFacts {
     errorMessage?: string;
   };
   decision: Decision;
+  /** Field paths a policy masks in the trail, on top of the built-in masking. */
+  auditMasks?: readonly string[];
+  /** Field paths a policy masked in what the agent received. */
+  responseMasked?: readonly string[];
+  /** A policy's recording settings. */
+  recording?: { requestBody?: 'Masked' | 'None'; responseBody?: 'Masked' | 'None'; maxBodyBytes?: number };
+  /** The role the call was signed with (a policy's upstream.roleArn). */
+  role?: { roleArn: string; sourceIdentity?: string };
 }
 
 export interface AuditRecorderOptions {
@@ -113,7 +121,7 @@ export class AuditRecorder {
       // Only a call still in flight when its session ended gets here (ending a
       // session revokes its keys): its chain is closed, so the call is counted and
       // logged, and shows in the trail as an audit.degraded gap.
-      this.opts.logger.warn('call finished after its session ended', { session: facts.session.id, operation: facts.operation?.operation });
+      this.opts.logger.warn('call finished after its session ended', { session: facts.session.id, operation: facts.operation?.action });
       this.countUnrecorded(facts.session);
       return;
     }
@@ -121,14 +129,18 @@ export class AuditRecorder {
   }
 
   private callEvent(state: SessionState, f: CallFacts): UnsealedEvent<AwsCallEvent> {
-    const op = f.operation?.operation ?? `${f.service}:Unknown`;
+    const op = f.operation?.action ?? `${f.service}:Unknown`;
     const masked: string[] = [];
+    const maxBytes = Math.min(f.recording?.maxBodyBytes ?? this.opts.maxBodyBytes, this.opts.maxBodyBytes * 16);
     const excerpt = (direction: 'request' | 'response', part: { body?: Buffer; bytes?: number; contentType?: string; streamed: boolean }) => {
-      if (part.streamed || part.body === undefined) {
-        return { bytes: part.bytes ?? 0, truncated: false, omitted: part.streamed ? 'streamed' : 'disabled', ...(part.contentType !== undefined ? { contentType: part.contentType } : {}) };
+      const off = (direction === 'request' ? f.recording?.requestBody : f.recording?.responseBody) === 'None';
+      if (part.streamed || part.body === undefined || off) {
+        return { bytes: part.bytes ?? 0, truncated: false, omitted: part.streamed && !off ? 'streamed' as const : 'disabled' as const, ...(part.contentType !== undefined ? { contentType: part.contentType } : {}) };
       }
       const r = maskBody({
-        operation: op, protocol: f.protocol, direction, body: part.body, totalBytes: part.bytes ?? part.body.length, maxBytes: this.opts.maxBodyBytes,
+        operation: op, protocol: f.protocol, direction, body: part.body, totalBytes: part.bytes ?? part.body.length, maxBytes,
+        // Policy paths index lists (`Parameters[*].Value`); built-in masking matches by field path alone.
+        ...(f.auditMasks !== undefined ? { extraFields: f.auditMasks.map((p) => p.replace(/\[[^\]]*\]/g, '')) } : {}),
         ...(part.contentType !== undefined ? { contentType: part.contentType } : {}),
       });
       for (const m of r.maskedFields) masked.push(`${direction}.${m}`);
@@ -136,6 +148,7 @@ export class AuditRecorder {
     };
     const query = maskQuery(f.query);
     for (const m of query.maskedFields) masked.push(`request.query.${m}`);
+    for (const m of f.responseMasked ?? []) masked.push(`response.${m} (policy, also for the agent)`);
     const requestBody = f.request.bytes === 0 && f.request.body === undefined ? undefined : excerpt('request', f.request);
     const responseBody = f.response.bytes === 0 ? undefined : excerpt('response', f.response);
     const event: UnsealedEvent<AwsCallEvent> = {
@@ -148,6 +161,7 @@ export class AuditRecorder {
         host: f.host.slice(0, 512),
         resources: (f.operation?.resources ?? []).slice(0, 64),
         ...(this.opts.account !== undefined ? { account: this.opts.account } : {}),
+        ...(f.role !== undefined ? { roleArn: f.role.roleArn, ...(f.role.sourceIdentity !== undefined ? { sourceIdentity: f.role.sourceIdentity.slice(0, 512) } : {}) } : {}),
         ...(f.response.requestId !== undefined ? { requestId: f.response.requestId.slice(0, 256) } : {}),
       },
       request: {

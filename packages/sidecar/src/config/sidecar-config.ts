@@ -6,7 +6,8 @@ import { ConfigError, resolveConfig, type FieldSpec } from '@agentrail/core';
 export interface SidecarConfig {
   listen: { host: string; explicitPort: number; credentialsPort: number; opsPort: number };
   upstream: { endpoint?: string; defaultRegion: string; connectTimeoutMs: number; headersTimeoutMs: number; bodyTimeoutMs: number; connections: number };
-  identity: { initiator: string; cluster?: string; namespace?: string; pod?: string; podUid?: string };
+  identity: { initiator: string; cluster?: string; namespace?: string; pod?: string; podUid?: string; podLabels: string[] };
+  policy: { file?: string; watch: boolean; unavailableAction: 'Allow' | 'Deny'; cacheFile?: string };
   audit: { natsUrl?: string; storePath?: string; spoolDir: string; spoolMaxBytes: number; fsync: boolean; failMode: 'closed' | 'open'; maxBodyBytes: number };
   credentials: { ttlSeconds: number; rotateBeforeSeconds: number; tokenFile?: string };
   intercept: { extraHosts: string[]; caValidityDays: number };
@@ -35,6 +36,11 @@ export const SIDECAR_FIELDS: readonly FieldSpec[] = [
   { path: 'identity.namespace', type: 'string', env: 'AGENTRAIL_POD_NAMESPACE' },
   { path: 'identity.pod', type: 'string', env: 'AGENTRAIL_POD_NAME' },
   { path: 'identity.podUid', type: 'string', env: 'AGENTRAIL_POD_UID' },
+  { path: 'identity.podLabels', type: 'string[]', env: 'AGENTRAIL_POD_LABELS', default: [], check: (v) => ((v as string[]).every((l) => /^[^=\s]+=[^\s]*$/.test(l)) ? undefined : 'must be key=value pairs') },
+  { path: 'policy.file', type: 'string', env: 'AGENTRAIL_POLICY_FILE' },
+  { path: 'policy.watch', type: 'boolean', env: 'AGENTRAIL_POLICY_WATCH', default: false },
+  { path: 'policy.unavailableAction', type: 'string', env: 'AGENTRAIL_POLICY_UNAVAILABLE_ACTION', default: 'Deny', oneOf: ['Allow', 'Deny'] },
+  { path: 'policy.cacheFile', type: 'string', env: 'AGENTRAIL_POLICY_CACHE_FILE' },
   { path: 'audit.natsUrl', type: 'string', env: 'AGENTRAIL_NATS_URL', check: (v) => ((v as string).split(',').every((u) => /^(nats|tls|wss?):\/\/[^\s]+$/.test(u.trim())) ? undefined : `must be nats:// URLs, comma-separated, got "${String(v)}"`) },
   { path: 'audit.storePath', type: 'string', env: 'AGENTRAIL_STORE' },
   { path: 'audit.spoolDir', type: 'string', env: 'AGENTRAIL_SPOOL_DIR', default: '/var/lib/agentrail/spool' },
@@ -69,7 +75,7 @@ export function loadSidecarConfig(opts: { flags?: Record<string, unknown>; confi
       throw new ConfigError([{ path: '(file)', message: `cannot read ${opts.configFile}: ${(err as Error).message}` }]);
     }
   }
-  return resolveConfig<SidecarConfig>(SIDECAR_FIELDS, { flags: opts.flags ?? {}, file, env: opts.env ?? {} }, [rotationBeforeExpiry, oneAuditSink]);
+  return resolveConfig<SidecarConfig>(SIDECAR_FIELDS, { flags: opts.flags ?? {}, file, env: opts.env ?? {} }, [rotationBeforeExpiry, oneAuditSink, onePolicySource]);
 }
 
 /** Credentials must rotate before they expire. */
@@ -84,4 +90,13 @@ function oneAuditSink(resolved: Readonly<Record<string, unknown>>): { path: stri
   const a = resolved['audit'] as { natsUrl?: string; storePath?: string } | undefined;
   if (a?.natsUrl === undefined || a.storePath === undefined) return undefined;
   return { path: 'audit.storePath', message: 'give either audit.natsUrl or audit.storePath, not both' };
+}
+
+/** Policies come from a file or from the controller (NATS KV), not both. */
+function onePolicySource(resolved: Readonly<Record<string, unknown>>): { path: string; message: string } | undefined {
+  const p = resolved['policy'] as { file?: string; watch?: boolean } | undefined;
+  if (p?.file !== undefined && p.watch === true) return { path: 'policy.watch', message: 'give either policy.file or policy.watch, not both' };
+  const a = resolved['audit'] as { natsUrl?: string } | undefined;
+  if (p?.watch === true && a !== undefined && a.natsUrl === undefined) return { path: 'policy.watch', message: 'watching policies needs NATS (audit.natsUrl)' };
+  return undefined;
 }

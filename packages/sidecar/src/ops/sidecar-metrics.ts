@@ -90,6 +90,12 @@ export class SidecarMetrics {
     registers: [this.registry],
   });
 
+  readonly roleAssumptions = new Counter({
+    name: 'agentrail_sidecar_role_assumptions_total',
+    help: 'STS AssumeRole calls for policy roles (one per session and role, then refreshed in the background).',
+    registers: [this.registry],
+  });
+
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'agentrail_sidecar_' });
   }

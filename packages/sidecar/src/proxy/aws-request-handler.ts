@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Readable, Transform } from 'node:stream';
@@ -7,13 +8,16 @@ import {
   AwsCallerError, AwsChunkedResigner, PayloadHashVerifier, SigV4Error, SigningKeyCache, awsErrorFor, awsUriEncode,
   checkFreshness, extractOperation, UNKNOWN_OPERATION, parseAwsHost, parseSigV2Presigned, parseSigV4, protocolFor, renderAwsError, sha256Hex,
   SIGV2_PARAMS, signRequest, verifySigV2Presigned, verifySignature,
-  type AwsOperation, type AwsProtocol, type CallerFault, type Decision, type Logger, type SigV2Presigned, type SigV4Auth,
+  applyFieldMasks,
+  type AwsOperation, type AwsProtocol, type CallerFault, type Decision, type Logger, type PolicyDecision, type SigV2Presigned, type SigV4Auth, type SigningCredentials,
 } from '@agentrail/core';
 import { planBody, type BodyPlan } from './body-plan.js';
 import { SessionRegistry, type EphemeralCredentials, type Session } from '../credentials/session-registry.js';
 import type { AuditRecorder, CallFacts } from '../audit/audit-recorder.js';
 import { awsRequestId, responseError } from '../audit/response-error.js';
 import type { SidecarMetrics } from '../ops/sidecar-metrics.js';
+import type { PolicyGate } from './policy-gate.js';
+import type { RoleCredentials } from './role-credentials.js';
 import type { UpstreamCredentials } from './upstream-credentials.js';
 import { upstreamTarget, type UpstreamRouting } from './upstream-target.js';
 import { PRESIGN_PARAMS, forwardableHeaders, parseRequestTarget, relayableResponseHeaders, type RequestTarget } from './wire-request.js';
@@ -49,6 +53,10 @@ export interface HandlerDeps {
   rootSession: () => Session;
   /** Most bytes of a response body captured for its audit excerpt. */
   maxCaptureBytes: number;
+  policy: PolicyGate;
+  roleCredentials: RoleCredentials;
+  /** Where the calls come from, for policy conditions. */
+  place: { namespace?: string; pod?: string; account?: string };
   now?: () => number;
 }
 
@@ -72,6 +80,8 @@ interface CallContext {
   /** The request body when it was read whole (bodies without a declared payload hash). */
   body?: Buffer;
   decision: Decision;
+  /** The policy decision, once made. */
+  policy?: PolicyDecision;
   response: ResponseTap;
 }
 
@@ -82,11 +92,19 @@ interface ResponseTap {
   bytes: number;
   /** Bytes still to capture; 0 when the body is not recorded. */
   captureLeft: number;
+  /** Bytes to capture of an error response (AWS's error document), even when the body is otherwise not recorded. */
+  errorCapture: number;
   captured: Buffer[];
   from: 'upstream' | 'gateway';
   errorCode?: string;
   errorMessage?: string;
+  /** Field paths a policy masks in what the agent receives: the response is then read whole (bounded), masked and sent. */
+  maskPaths?: readonly string[];
+  masked?: string[];
 }
+
+/** Largest response read whole to mask fields in it; a larger one is cut off rather than passed unmasked. */
+const MAX_MASKED_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 const ALLOWED: Decision = Object.freeze({ action: 'Allow', reason: 'no-policy' }) as Decision;
 
@@ -127,7 +145,7 @@ export class AwsRequestHandler {
       reqHeaders: req.headers,
       target, host, protocol: 'rest-json', service: 'unknown',
       decision: ALLOWED,
-      response: { status: 0, headers: {}, bytes: 0, captureLeft: 0, captured: [], from: 'gateway' },
+      response: { status: 0, headers: {}, bytes: 0, captureLeft: 0, errorCapture: this.deps.maxCaptureBytes, captured: [], from: 'gateway' },
     };
     const abort = new AbortController();
     // The caller going away shows as a FIN or a reset on its socket; the gateway's own
@@ -173,11 +191,36 @@ export class AwsRequestHandler {
         ctx.decision = { action: 'Deny', reason: 'audit-unavailable' };
         throw callerError('AuditUnavailable', ctx, 'The gateway cannot keep the audit trail right now, and calls are refused until it can.');
       }
-      if (!OBJECT_DATA.has(operation.operation)) ctx.response.captureLeft = this.deps.maxCaptureBytes;
+      this.decide(ctx, operation, auth);
+      if (!OBJECT_DATA.has(operation.action)) ctx.response.captureLeft = this.deps.maxCaptureBytes;
       await this.forward(req, res, ctx, auth, plan, payloadHash, seedSignature, buffered, abort.signal);
     } catch (err) {
       this.fail(req, res, ctx, err, callerGone);
     }
+  }
+
+  /**
+   * The policy decision: Deny and RequireApproval end the call here, in the
+   * caller's protocol, with a message naming policy and rule.
+   */
+  private decide(ctx: CallContext, operation: AwsOperation, auth: CallerAuth): void {
+    const session = (ctx.creds as EphemeralCredentials).session;
+    const { place } = this.deps;
+    const decision = this.deps.policy.decide({
+      identity: { initiator: session.initiator, chain: session.chain, session: session.id, ...(place.namespace !== undefined ? { namespace: place.namespace } : {}), ...(place.pod !== undefined ? { pod: place.pod } : {}) },
+      aws: { service: operation.service, operation: operation.action, region: auth.region, resources: operation.resources, ...(place.account !== undefined ? { account: place.account } : {}) },
+      request: { method: ctx.method, path: ctx.target.path },
+      time: new Date(this.now()),
+    });
+    ctx.policy = decision;
+    ctx.decision = {
+      action: decision.action, reason: decision.reason, message: decision.message.slice(0, 2048),
+      ...(decision.policy !== undefined ? { policy: decision.policy } : {}), ...(decision.rule !== undefined ? { rule: decision.rule } : {}),
+    };
+    if (decision.action === 'Deny') throw callerError('AccessDenied', ctx, decision.message);
+    // The approvals hold goes here: until it exists, such calls are refused with an explicit error.
+    if (decision.action === 'RequireApproval') throw callerError('ApprovalRequired', ctx, decision.message);
+    if (decision.masking.response.length > 0) ctx.response.maskPaths = decision.masking.response;
   }
 
   /** Parses and checks the caller's SigV4 authentication against its ephemeral credentials. */
@@ -254,8 +297,7 @@ export class AwsRequestHandler {
     req: IncomingMessage, res: ServerResponse, ctx: CallContext, auth: CallerAuth, plan: BodyPlan,
     payloadHash: string, callerSeed: string, buffered: Buffer | undefined, signal: AbortSignal,
   ): Promise<void> {
-    const upstreamCreds = this.deps.upstreamCredentials.current();
-    if (upstreamCreds === undefined) throw callerError('UpstreamUnavailable', ctx, 'The gateway has no valid AWS credentials right now.');
+    const upstreamCreds = await this.upstreamCredentialsFor(ctx);
     const dest = upstreamTarget(this.deps.routing, { service: auth.service, region: auth.region, host: ctx.host, path: ctx.target.path, endpoint: ctx.operation?.endpoint });
     if (dest === undefined) throw callerError('UpstreamUnavailable', ctx, `No AWS endpoint is known for service ${auth.service} in region ${auth.region}.`);
     const presignParams = auth.sigV2 === undefined ? PRESIGN_PARAMS : SIGV2_PARAMS;
@@ -265,6 +307,8 @@ export class AwsRequestHandler {
       : ctx.target.rawQuery;
     const headers = forwardableHeaders(req);
     headers['host'] = dest.host;
+    // A response the gateway rewrites must arrive uncompressed.
+    if (ctx.response.maskPaths !== undefined) headers['accept-encoding'] = 'identity';
     if (buffered !== undefined) headers['content-length'] = String(buffered.length);
     const signed = signRequest(
       { method: ctx.method, path: dest.path, query, headers },
@@ -298,6 +342,26 @@ export class AwsRequestHandler {
       bodyTimeout: this.deps.limits.upstreamBodyTimeoutMs,
     }, res, signal, ctx.response);
     this.record(ctx, status < 400 ? 'forwarded' : 'upstream_error');
+  }
+
+  /** The default credentials, or the role a policy names (AssumeRole once per session, then cached). */
+  private async upstreamCredentialsFor(ctx: CallContext): Promise<SigningCredentials> {
+    const role = ctx.policy?.upstream;
+    if (role === undefined) {
+      const creds = this.deps.upstreamCredentials.current();
+      if (creds === undefined) throw callerError('UpstreamUnavailable', ctx, 'The gateway has no valid AWS credentials right now.');
+      return creds;
+    }
+    const session = (ctx.creds as EphemeralCredentials).session;
+    try {
+      return await this.deps.roleCredentials.get({
+        roleArn: role.roleArn, session: session.id, chain: session.chain,
+        ...(role.sourceIdentity === 'Initiator' ? { sourceIdentity: session.initiator } : {}),
+      });
+    } catch (err) {
+      this.deps.logger.warn('cannot assume the policy role', { requestId: ctx.requestId, roleArn: role.roleArn, policy: role.policy, error: String(err) });
+      throw callerError('UpstreamUnavailable', ctx, `The gateway could not assume ${role.roleArn} (named by ${role.policy}).`);
+    }
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, ctx: CallContext, err: unknown, callerGone: boolean): void {
@@ -374,7 +438,7 @@ export class AwsRequestHandler {
       if (contentType !== undefined) response.contentType = contentType;
       const id = awsRequestId(r.headers);
       if (id !== undefined) response.requestId = id;
-      response.streamed = OBJECT_DATA.has(ctx.operation?.operation ?? '');
+      response.streamed = r.status < 400 && OBJECT_DATA.has(ctx.operation?.action ?? '');
       if (captured !== undefined) response.body = captured;
       if (r.status >= 400) {
         const e = responseError(r.headers, captured);
@@ -405,6 +469,15 @@ export class AwsRequestHandler {
       response,
       decision: ctx.decision,
     };
+    const policy = ctx.policy;
+    if (policy !== undefined) {
+      if (policy.masking.audit.length > 0) facts.auditMasks = policy.masking.audit;
+      if (policy.recording !== undefined) facts.recording = policy.recording;
+      if (policy.upstream !== undefined) {
+        facts.role = { roleArn: policy.upstream.roleArn, ...(policy.upstream.sourceIdentity === 'Initiator' ? { sourceIdentity: facts.session.initiator } : {}) };
+      }
+    }
+    if (r.masked !== undefined && r.masked.length > 0) facts.responseMasked = r.masked;
     const region = ctx.auth?.region;
     if (region !== undefined) facts.region = region;
     if (ctx.operation !== undefined) facts.operation = ctx.operation;
@@ -467,6 +540,7 @@ function exchange(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, res:
       settle(reason); // also when the response had ended but never finished
     };
     const onDrain = (): void => controller?.resume();
+    const masking = tap.maskPaths === undefined ? undefined : { parts: [] as Buffer[], size: 0 };
     if (signal.aborted) { settle(new undiciErrors.RequestAbortedError()); return; }
     signal.addEventListener('abort', onAbort, { once: true });
     res.on('drain', onDrain);
@@ -476,9 +550,17 @@ function exchange(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, res:
         status = statusCode;
         tap.status = statusCode;
         tap.headers = responseHeaders;
-        res.writeHead(statusCode, relayableResponseHeaders(responseHeaders));
+        if (statusCode >= 400) tap.captureLeft = Math.max(tap.captureLeft, tap.errorCapture);
+        if (masking === undefined) res.writeHead(statusCode, relayableResponseHeaders(responseHeaders));
       },
       onResponseData(ctl, chunk) {
+        if (masking !== undefined) {
+          masking.size += chunk.length;
+          // Never pass an unmasked body on: one too large to mask is cut off.
+          if (masking.size > MAX_MASKED_RESPONSE_BYTES) { ctl.abort(new Error(`a response to mask exceeded ${MAX_MASKED_RESPONSE_BYTES} bytes`)); return; }
+          masking.parts.push(chunk);
+          return;
+        }
         tap.bytes += chunk.length;
         if (tap.captureLeft > 0) {
           const part = chunk.length <= tap.captureLeft ? chunk : chunk.subarray(0, tap.captureLeft);
@@ -487,10 +569,43 @@ function exchange(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, res:
         }
         if (!res.write(chunk)) ctl.pause();
       },
-      onResponseEnd() { res.end(() => settle()); },
+      onResponseEnd() {
+        if (masking !== undefined) {
+          const body = maskedResponse(tap, Buffer.concat(masking.parts, masking.size));
+          tap.bytes = body.length;
+          if (tap.captureLeft > 0) tap.captured.push(body.subarray(0, tap.captureLeft));
+          res.writeHead(tap.status, maskedHeaders(tap.headers, body));
+          res.end(body, () => settle());
+          return;
+        }
+        res.end(() => settle());
+      },
       onResponseError(_ctl, err) { settle(err); },
     });
   });
+}
+
+/**
+ * Applies a policy's response masks. A body that cannot be read as JSON or
+ * XML is withheld (replaced by an empty body) rather than passed on unmasked.
+ */
+function maskedResponse(tap: ResponseTap, body: Buffer): Buffer {
+  const contentType = tap.headers['content-type'];
+  const result = applyFieldMasks(body, Array.isArray(contentType) ? contentType[0] : contentType, tap.maskPaths ?? []);
+  tap.masked = result.masked;
+  return result.unparsed === true && body.length > 0 ? Buffer.alloc(0) : result.body;
+}
+
+/** Headers for a rewritten body: its length, and checksums recomputed (DynamoDB's CRC32) or dropped. */
+function maskedHeaders(upstream: Record<string, string | string[] | undefined>, body: Buffer): Record<string, string | string[]> {
+  const headers = relayableResponseHeaders(upstream) as Record<string, string | string[]>;
+  for (const name of Object.keys(headers)) {
+    const n = name.toLowerCase();
+    if (n === 'content-length' || n === 'transfer-encoding' || n === 'content-md5' || n.startsWith('x-amz-checksum-')) delete headers[name];
+    if (n === 'x-amz-crc32') headers[name] = String(crc32(body));
+  }
+  headers['content-length'] = String(body.length);
+  return headers;
 }
 
 function callerError(fault: CallerFault, ctx: CallContext, message: string): AwsCallerError {

@@ -1,0 +1,322 @@
+import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import {
+  AUDIT_STREAM, COLLECTOR_CONSUMER, createLogger, ensureAuditStream, ensureCollectorConsumer,
+  type AuditEvent, type AuditStreamOptions, type ChainBreak,
+} from '@agentrail/core';
+import type { AuditStore } from '../store/audit-store.js';
+import { parseAuditMessage } from './parse-audit-message.js';
+
+interface Parsed {
+  event: AuditEvent;
+  msg: JsMsg;
+}
+
+/**
+ * The events a store refused as unstorable (`AUDIT_STORE_EVENT_INVALID`, the
+ * store's stable code, whatever the implementation), or undefined for any
+ * other failure.
+ */
+function refusedIds(err: unknown): Set<string> | undefined {
+  const e = err as { code?: unknown; eventIds?: unknown } | null;
+  if (e?.code !== 'AUDIT_STORE_EVENT_INVALID' || !Array.isArray(e.eventIds)) return undefined;
+  return new Set(e.eventIds.filter((id): id is string => typeof id === 'string'));
+}
+
+/** Running totals since start. */
+export interface IngestCounters {
+  /** Events newly stored. */
+  ingested: number;
+  /** Events already stored (redeliveries, replays). */
+  duplicates: number;
+  /** Messages that are not storable audit events: terminated, never stored. */
+  invalid: number;
+  /** Chain problems the store found (hash mismatches, broken links, gaps). */
+  breaks: number;
+  /** Failed store inserts (the messages are redelivered). */
+  storeErrors: number;
+  /** Committed batches. */
+  batches: number;
+}
+
+/** Diagnostics of the ingest (a winston Logger fits); events themselves are never logged. */
+export interface IngestLogger {
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+export interface JetStreamIngestOptions {
+  servers: string | string[];
+  store: AuditStore;
+  /** Events per store transaction; default 1,000. */
+  batchSize?: number;
+  /** A batch is committed this long after its first message at the latest; default 50 ms. */
+  batchWaitMs?: number;
+  /** Redelivery delay after a failed insert; default 1 s. */
+  nakDelayMs?: number;
+  /** Consumer settings: redelivery after this long unacked (default 30 s), and the unacked bound (default 10,000, at least batchSize). */
+  ackWaitMs?: number;
+  maxAckPending?: number;
+  /** The stream's settings; the collector owns them and updates an existing stream to match. */
+  stream?: Omit<AuditStreamOptions, 'updateExisting'>;
+  /** Pause between reconnect attempts; default 250 ms. */
+  reconnectWaitMs?: number;
+  /** Further connection options (credentials, TLS); the reconnect policy wins. */
+  nats?: Omit<NodeConnectionOptions, 'servers'>;
+  logger?: IngestLogger;
+  hooks?: {
+    /** After each committed batch. */
+    onBatch?(result: { inserted: number; duplicates: number; invalid: number; breaks: readonly ChainBreak[] }): void;
+    /** `connect-failed`, `setup-failed`, `invalid-message`, `store-failed`. */
+    onError?(reason: string): void;
+  };
+}
+
+/**
+ * The collector's side of the audit transport (DESIGN §5): pulls from the
+ * durable consumer, stores each batch in one transaction, and acks the
+ * batch's messages only after the store committed it. Redeliveries and
+ * sidecar replays are absorbed by the store's idempotent insert, so the trail
+ * has no loss and no duplicates. A message that is not an audit event is
+ * terminated (and counted), so it can neither stall nor loop.
+ *
+ * @example
+ * const ingest = JetStreamIngest.start({ servers: 'nats://nats:4222', store });
+ * …
+ * await ingest.stop();
+ */
+export class JetStreamIngest {
+  private readonly log: IngestLogger;
+  private readonly batchSize: number;
+  private readonly batchWaitMs: number;
+  private readonly totals: IngestCounters = { ingested: 0, duplicates: 0, invalid: 0, breaks: 0, storeErrors: 0, batches: 0 };
+  private batch: JsMsg[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private nc: NatsConnection | undefined;
+  private messages: ConsumerMessages | undefined;
+  private stopped = false;
+  private stopping: Promise<void> | undefined;
+  private sleep: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+
+  private constructor(private readonly opts: JetStreamIngestOptions) {
+    this.log = opts.logger ?? createLogger('info', { component: 'collector-ingest' });
+    this.batchSize = opts.batchSize ?? 1_000;
+    this.batchWaitMs = opts.batchWaitMs ?? 50;
+    if (this.batchSize > (opts.maxAckPending ?? 10_000)) {
+      throw new RangeError(`batchSize ${this.batchSize} is over maxAckPending ${opts.maxAckPending ?? 10_000}: batches could never fill`);
+    }
+  }
+
+  /** Starts consuming in the background; connection problems are retried forever. */
+  static start(opts: JetStreamIngestOptions): JetStreamIngest {
+    const ingest = new JetStreamIngest(opts);
+    void ingest.run();
+    return ingest;
+  }
+
+  /** A copy of the running totals. */
+  counters(): IngestCounters {
+    return { ...this.totals };
+  }
+
+  /** Stops pulling, commits the batch in hand, flushes its acks and disconnects. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      if (this.sleep) {
+        clearTimeout(this.sleep.timer);
+        this.sleep.wake();
+      }
+      this.commit();
+      await this.messages?.close().catch(() => undefined);
+      const nc = this.nc;
+      if (nc !== undefined && !nc.isClosed()) {
+        await nc.flush().catch(() => undefined); // the batch's acks leave before the socket closes
+        await nc.close().catch(() => undefined);
+      }
+    })();
+    return this.stopping;
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((wake) => {
+      this.sleep = { timer: setTimeout(wake, ms), wake };
+    });
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.opts.reconnectWaitMs ?? 250;
+    const d = Math.min(base * 8, base * 2 ** Math.min(attempt, 16));
+    return d / 2 + Math.random() * (d / 2);
+  }
+
+  /** Connects (retrying forever), then keeps a consumer running until stopped. */
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const nc = await this.connect();
+      if (nc === undefined) return;
+      this.log.info('connected to NATS for audit ingest', { server: nc.getServer() });
+      // The client reconnects by itself; a closed connection (auth refused) means start over.
+      for (let attempt = 0; !this.stopped && !nc.isClosed(); attempt++) {
+        try {
+          await this.consume(nc);
+          attempt = 0;
+        } catch (err) {
+          if (this.stopped) return;
+          this.log.warn('audit consumer is not available; retrying', { error: String(err) });
+          this.opts.hooks?.onError?.('setup-failed');
+        }
+        if (!this.stopped) await this.pause(this.backoff(attempt));
+      }
+    }
+  }
+
+  private async connect(): Promise<NatsConnection | undefined> {
+    const wait = this.opts.reconnectWaitMs ?? 250;
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        const nc = await connect({
+          name: 'agentrail-collector-ingest',
+          pingInterval: 10_000,
+          ...this.opts.nats,
+          servers: this.opts.servers,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: wait,
+          reconnectJitter: wait,
+        });
+        if (this.stopped) {
+          await nc.close();
+          return undefined;
+        }
+        this.nc = nc;
+        return nc;
+      } catch (err) {
+        if (attempt === 0) this.log.warn('cannot reach NATS; retrying', { error: String(err) });
+        this.opts.hooks?.onError?.('connect-failed');
+        await this.pause(this.backoff(attempt));
+      }
+    }
+    return undefined;
+  }
+
+  /** Ensures stream and consumer, then consumes until the consumer stops (deleted, connection closed, or stop()). */
+  private async consume(nc: NatsConnection): Promise<void> {
+    const jsm = await jetstreamManager(nc);
+    const stream = await ensureAuditStream(jsm, { ...this.opts.stream, updateExisting: true });
+    const consumer = await ensureCollectorConsumer(jsm, { ackWaitMs: this.opts.ackWaitMs, maxAckPending: this.opts.maxAckPending });
+    for (const w of [...stream.warnings, ...consumer.warnings]) this.log.warn(w);
+    if (stream.action !== 'unchanged') this.log.info(`audit stream ${stream.action}`);
+    if (this.stopped) return;
+    const c = await jetstream(nc).consumers.get(AUDIT_STREAM, COLLECTOR_CONSUMER);
+    // abort_on_missing_resource: a deleted consumer or stream ends consume(), and run() recreates it.
+    const messages = await c.consume({ max_messages: this.batchSize, callback: (m) => this.onMessage(m), abort_on_missing_resource: true });
+    this.messages = messages;
+    if (this.stopped) {
+      await messages.close();
+      return;
+    }
+    const closed = await messages.closed();
+    if (closed instanceof Error && !this.stopped) throw closed;
+  }
+
+  /** Called synchronously for each message (the store is synchronous too, so batches never interleave). */
+  private onMessage(m: JsMsg): void {
+    if (this.stopped) {
+      m.nak(); // another collector (or the next start) takes it now rather than after the ack wait
+      return;
+    }
+    this.batch.push(m);
+    if (this.batch.length >= this.batchSize) this.commit();
+    else this.timer ??= setTimeout(() => this.commit(), this.batchWaitMs);
+  }
+
+  private commit(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const msgs = this.batch;
+    this.batch = [];
+    if (msgs.length === 0) return;
+    let batch: Parsed[] = [];
+    let invalid = 0;
+    for (const m of msgs) {
+      const parsed = parseAuditMessage(m.data);
+      if ('invalid' in parsed) {
+        this.reject(m, parsed.invalid);
+        invalid += 1;
+      } else {
+        batch.push({ event: parsed, msg: m });
+      }
+    }
+    // At most twice: the second time without the events the store refused as invalid.
+    for (let round = 0; batch.length > 0; round++) {
+      try {
+        this.record(this.opts.store.insert(batch.map((p) => p.event)), invalid);
+        for (const p of batch) p.msg.ack(); // only now: the batch is committed
+        return;
+      } catch (err) {
+        const refused = refusedIds(err);
+        if (refused === undefined || round > 0) {
+          this.totals.storeErrors += 1;
+          this.opts.hooks?.onError?.('store-failed');
+          this.log.error('storing an audit batch failed; it will be redelivered', { error: String(err), events: batch.length });
+          this.isolate(batch);
+          return;
+        }
+        batch = batch.filter((p) => {
+          if (!refused.has(p.event.id)) return true;
+          this.reject(p.msg, `the store cannot keep it: ${String((err as Error).message)}`);
+          invalid += 1;
+          return false;
+        });
+      }
+    }
+  }
+
+  /** Terminates a message that can never be stored, so it is neither redelivered nor blocking. */
+  private reject(m: JsMsg, reason: string): void {
+    this.totals.invalid += 1;
+    this.log.warn('dropping a message that is not a storable audit event', { subject: m.subject, streamSeq: m.seq, reason });
+    this.opts.hooks?.onError?.('invalid-message');
+    m.term(`not a storable audit event: ${reason}`.slice(0, 256));
+  }
+
+  /**
+   * After a failed batch, stores its events one by one: a single event the
+   * store cannot take must not hold back the others. What still fails is
+   * redelivered after a delay (never terminated — the store may just be down).
+   */
+  private isolate(batch: Parsed[]): void {
+    const delay = this.opts.nakDelayMs ?? 1_000;
+    if (batch.length === 1) {
+      batch[0]?.msg.nak(delay);
+      return;
+    }
+    let failed = 0;
+    for (const { event, msg } of batch) {
+      try {
+        this.record(this.opts.store.insert([event]), 0);
+        msg.ack();
+      } catch (err) {
+        if (refusedIds(err)?.has(event.id)) {
+          this.reject(msg, String((err as Error).message));
+        } else {
+          failed += 1;
+          msg.nak(delay);
+        }
+      }
+    }
+    if (failed > 0 && failed < batch.length) this.log.warn('some audit events could not be stored', { failed, of: batch.length });
+  }
+
+  private record(r: { inserted: number; duplicates: number; breaks: readonly ChainBreak[] }, invalid: number): void {
+    this.totals.ingested += r.inserted;
+    this.totals.duplicates += r.duplicates;
+    this.totals.breaks += r.breaks.length;
+    this.totals.batches += 1;
+    if (r.breaks.length > 0) {
+      this.log.warn('audit chain problems on ingest', { count: r.breaks.length, first: r.breaks.slice(0, 3) });
+    }
+    this.opts.hooks?.onBatch?.({ inserted: r.inserted, duplicates: r.duplicates, invalid, breaks: r.breaks });
+  }
+}

@@ -1,0 +1,100 @@
+import { sensitiveFieldsOf } from '../aws/sensitive-fields.js';
+import { isSecretSquashed, squashName } from './secret-names.js';
+
+/**
+ * Decides, for one operation, which fields of its bodies are secrets: the
+ * built-in name rules (secret-names.ts), the members botocore marks sensitive
+ * for that operation (generated), the hand-kept list below, and the fields a
+ * policy adds.
+ */
+export interface FieldMatcher {
+  /**
+   * Whether the member `name` (squashed) holds a secret, given the squashed
+   * names of its ancestors (list levels and wrappers left out), outermost first.
+   */
+  isSecret(ancestors: readonly string[], name: string): boolean;
+}
+
+/**
+ * Fields the name rules and botocore's `sensitive` flags do not catch, by
+ * operation (`service:Operation`, a trailing `*` matches a prefix). A field is
+ * a member name, or a dotted path matched against the end of the field's
+ * path (`apiKey.id`).
+ */
+const OPERATION_FIELDS: ReadonlyArray<{ operations: readonly string[]; fields: readonly string[] }> = [
+  // botocore types every parameter value sensitive, whatever its Type: String
+  // parameters hold passwords too, and a truncated body may never show the Type.
+  { operations: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory', 'ssm:PutParameter'], fields: ['Value'] },
+  // Environment values hold database passwords and API keys; the variable names stay.
+  { operations: ['lambda:*'], fields: ['Environment.Variables'] },
+  // `DescribeInstanceAttribute` returns user data as `<userData><value>`, a shape botocore does not flag.
+  { operations: ['ec2:*'], fields: ['UserData', 'PasswordData', 'KeyMaterial', 'PreSharedKey', 'CustomerGatewayConfiguration'] },
+  // API Gateway returns the key itself as `value`; AppSync's key id is the key.
+  { operations: ['apigateway:CreateApiKey', 'apigateway:GetApiKey', 'apigateway:GetApiKeys', 'apigateway:UpdateApiKey'], fields: ['value'] },
+  { operations: ['appsync:CreateApiKey', 'appsync:UpdateApiKey', 'appsync:ListApiKeys'], fields: ['apiKey.id', 'apiKeys.id'] },
+  // OAuth authorization codes and device codes redeem for tokens.
+  { operations: ['sso-oauth:CreateToken', 'sso-oauth:CreateTokenWithIAM'], fields: ['code', 'codeVerifier', 'deviceCode'] },
+  // A challenge session continues an authentication; challenge responses carry MFA codes and passwords.
+  { operations: ['cognito-idp:*'], fields: ['Session', 'ChallengeResponses'] },
+  // Embed URLs carry a one-time sign-in code.
+  { operations: ['quicksight:*'], fields: ['EmbedUrl'] },
+];
+
+function operationMatches(pattern: string, operation: string): boolean {
+  return pattern.endsWith('*') ? operation.startsWith(pattern.slice(0, -1)) : pattern === operation;
+}
+
+/** Field specs → last squashed segment → the squashed segments before it. */
+type SpecIndex = Map<string, string[][]>;
+
+function addSpec(index: SpecIndex, spec: string): void {
+  const segments = spec.split('.').map((s) => squashName(s.replace(/\[\]|\*$/g, ''))).filter((s) => s !== '');
+  const last = segments.pop();
+  if (last === undefined) return;
+  const list = index.get(last);
+  if (list === undefined) index.set(last, [segments]);
+  else list.push(segments);
+}
+
+function endsWithPath(ancestors: readonly string[], path: readonly string[]): boolean {
+  if (path.length > ancestors.length) return false;
+  const offset = ancestors.length - path.length;
+  for (let i = 0; i < path.length; i++) if (ancestors[offset + i] !== path[i]) return false;
+  return true;
+}
+
+class OperationFieldMatcher implements FieldMatcher {
+  constructor(private readonly specs: SpecIndex) {}
+
+  isSecret(ancestors: readonly string[], name: string): boolean {
+    if (isSecretSquashed(name)) return true;
+    const paths = this.specs.get(name);
+    return paths !== undefined && paths.some((p) => endsWithPath(ancestors, p));
+  }
+}
+
+// One matcher per operation name (and policy field list); operation names come
+// from the service models, so the set is finite, but the cap keeps a flood of
+// odd names harmless.
+const cache = new Map<string, FieldMatcher>();
+const MAX_CACHED = 2048;
+
+/**
+ * The matcher for one operation (`secretsmanager:GetSecretValue`), with the
+ * policy's extra fields (member names or dotted paths) when given.
+ */
+export function fieldMatcherFor(operation: string, extraFields: readonly string[] = []): FieldMatcher {
+  const key = extraFields.length === 0 ? operation : `${operation}\n${extraFields.join('\n')}`;
+  const cached = cache.get(key);
+  if (cached !== undefined) return cached;
+  const index: SpecIndex = new Map();
+  for (const entry of OPERATION_FIELDS) {
+    if (entry.operations.some((p) => operationMatches(p, operation))) for (const f of entry.fields) addSpec(index, f);
+  }
+  for (const f of sensitiveFieldsOf(operation)) addSpec(index, f);
+  for (const f of extraFields) addSpec(index, f);
+  const matcher = new OperationFieldMatcher(index);
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(key, matcher);
+  return matcher;
+}

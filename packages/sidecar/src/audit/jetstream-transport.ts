@@ -1,0 +1,346 @@
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { createLogger, ensureAuditStream, type AuditEvent, type AuditStreamOptions } from '@agentrail/core';
+import { AuditSpool, type AuditLogger, type AuditSpoolOptions, type SpooledRecord } from './audit-spool.js';
+import { AuditFullError, type AuditTransport } from './audit-transport.js';
+
+/**
+ * Callbacks for the sidecar's metrics, so this module needs no metrics library.
+ * `onError` reasons are a fixed vocabulary: `connect-failed`, `publish-timeout`,
+ * `publish-failed`, `no-stream`, `stream-ensure-failed`, `spool-full`,
+ * `event-too-large`, `spool-write`, `spool-read`, `spool-corrupt`.
+ */
+export interface AuditTransportHooks {
+  /** Events JetStream acknowledged. */
+  onDelivered?(count: number): void;
+  onSpoolBytes?(bytes: number): void;
+  onError?(reason: string): void;
+}
+
+export interface JetStreamAuditTransportOptions {
+  /** NATS URL(s). */
+  servers: string | string[];
+  /** The local spool (directory, byte bound, segment size, fsync). */
+  spool: Omit<AuditSpoolOptions, 'logger' | 'onBytes' | 'onError'>;
+  /** Publishes awaiting their PubAck (retries included); default 256. Bounds memory while NATS is slow or down. */
+  maxInFlight?: number;
+  /** Wait for a PubAck before retrying; default 5 s. */
+  publishTimeoutMs?: number;
+  /** Retry backoff: base and cap, with jitter; defaults 100 ms and 5 s. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Pause between reconnect attempts (the first connection backs off to 8×); default 250 ms, so a restarted server is found quickly. */
+  reconnectWaitMs?: number;
+  /** Create the audit stream when it is missing (never change an existing one); default true. */
+  ensureStream?: boolean;
+  /** Settings for a stream this sidecar creates. */
+  stream?: Omit<AuditStreamOptions, 'updateExisting'>;
+  /** Further connection options (credentials, TLS); the reconnect policy above wins. */
+  nats?: Omit<NodeConnectionOptions, 'servers'>;
+  logger?: AuditLogger;
+  hooks?: AuditTransportHooks;
+}
+
+interface Outgoing {
+  rec: SpooledRecord;
+  attempts: number;
+}
+
+function classify(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { name?: string } };
+  if (e.name === 'TimeoutError') return 'publish-timeout';
+  // A JetStream publish nobody answers: no stream takes the subject (or JetStream is still starting).
+  if (e.name === 'JetStreamNotEnabled' || e.cause?.name === 'NoRespondersError' || /no responders/i.test(e.message ?? '')) return 'no-stream';
+  return 'publish-failed';
+}
+
+/**
+ * Delivers audit events to JetStream through a durable local spool (DESIGN
+ * §3.8, §5). `write()` only appends to the spool; a background publisher
+ * sends spooled events with `Nats-Msg-Id` = event id, a bounded number at a
+ * time, and removes each from the spool only when JetStream has acknowledged
+ * it. Failed publishes are retried with jittered backoff, never dropped. The
+ * connection retries forever, so the sidecar starts and keeps spooling while
+ * NATS is down, and catches up once it is back.
+ *
+ * @example
+ * const audit = JetStreamAuditTransport.start({ servers: 'nats://nats:4222', spool: { dir: '/var/run/agentrail/spool' } });
+ * audit.write(event);
+ * await audit.close(5_000);
+ */
+export class JetStreamAuditTransport implements AuditTransport {
+  private readonly spool: AuditSpool;
+  private readonly log: AuditLogger;
+  private readonly hooks: AuditTransportHooks;
+  private readonly maxInFlight: number;
+  private readonly publishTimeoutMs: number;
+  private nc: NatsConnection | undefined;
+  private js: JetStreamClient | undefined;
+  private connected = false;
+  private stopped = false;
+  private closing: Promise<void> | undefined;
+  private inFlight = 0;
+  private parked: Outgoing[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private pumping = false;
+  private pumpAgain = false;
+  private ensuring: Promise<void> | undefined;
+  private lastEnsure = 0;
+  private failing = false;
+  private readonly flushWaiters = new Set<() => void>();
+  private wakeConnectLoop: (() => void) | undefined;
+
+  private constructor(private readonly opts: JetStreamAuditTransportOptions) {
+    this.log = opts.logger ?? createLogger('info', { component: 'audit-transport' });
+    this.hooks = opts.hooks ?? {};
+    this.maxInFlight = opts.maxInFlight ?? 256;
+    this.publishTimeoutMs = opts.publishTimeoutMs ?? 5_000;
+    this.spool = AuditSpool.open({
+      ...opts.spool,
+      logger: this.log,
+      onBytes: (b) => this.hooks.onSpoolBytes?.(b),
+      onError: (reason) => this.hooks.onError?.(reason),
+    });
+    this.spool.onAvailable(() => this.pump());
+  }
+
+  /** Opens the spool (replaying what it holds) and starts connecting in the background. */
+  static start(opts: JetStreamAuditTransportOptions): JetStreamAuditTransport {
+    const transport = new JetStreamAuditTransport(opts);
+    void transport.connectLoop();
+    return transport;
+  }
+
+  write(event: AuditEvent): void {
+    if (this.closing !== undefined) throw new AuditFullError('the audit transport is closed');
+    try {
+      this.spool.append(event);
+    } catch (err) {
+      // A spool that still accepts refused this one event only: it is over the size limit.
+      this.hooks.onError?.(this.spool.accepting() ? 'event-too-large' : 'spool-full');
+      throw err;
+    }
+  }
+
+  accepting(): boolean {
+    return this.closing === undefined && this.spool.accepting();
+  }
+
+  /** Whether NATS is connected now (for readiness and diagnostics; writes never need it). */
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  flush(timeoutMs = 5_000): Promise<boolean> {
+    if (this.spool.drained()) return Promise.resolve(true);
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.flushWaiters.delete(done);
+        resolve(this.spool.drained());
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.flushWaiters.add(done);
+    });
+  }
+
+  close(timeoutMs = 5_000): Promise<void> {
+    this.closing ??= (async () => {
+      await this.flush(timeoutMs);
+      this.stopped = true;
+      this.connected = false;
+      for (const t of this.timers) clearTimeout(t);
+      this.timers.clear();
+      this.parked = [];
+      this.wakeConnectLoop?.();
+      for (const done of [...this.flushWaiters]) done();
+      // Unacked events stay in the spool for the next start.
+      await this.nc?.close().catch(() => undefined);
+      await this.spool.close();
+    })();
+    return this.closing;
+  }
+
+  private backoff(attempt: number, base = this.opts.retryBaseMs ?? 100, cap = this.opts.retryMaxMs ?? 5_000): number {
+    // "Equal jitter": half fixed, half random, so retries of many events spread out.
+    const d = Math.min(cap, base * 2 ** Math.min(attempt, 16));
+    return d / 2 + Math.random() * (d / 2);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private async connectLoop(): Promise<void> {
+    const wait = this.opts.reconnectWaitMs ?? 250;
+    for (let attempt = 0; !this.stopped; attempt++) {
+      let nc: NatsConnection;
+      try {
+        nc = await connect({
+          name: 'agentrail-sidecar-audit',
+          pingInterval: 10_000,
+          ...this.opts.nats,
+          servers: this.opts.servers,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: wait,
+          reconnectJitter: wait,
+        });
+      } catch (err) {
+        if (attempt === 0) this.log.warn('cannot reach NATS; spooling audit events until it is up', { error: String(err) });
+        this.hooks.onError?.('connect-failed');
+        await new Promise<void>((resolve) => {
+          this.wakeConnectLoop = resolve;
+          this.later(this.backoff(attempt, wait, wait * 8), resolve);
+        });
+        continue;
+      }
+      if (this.stopped) {
+        await nc.close();
+        return;
+      }
+      this.attach(nc);
+      return;
+    }
+  }
+
+  private attach(nc: NatsConnection): void {
+    this.nc = nc;
+    this.js = jetstream(nc, { timeout: this.publishTimeoutMs });
+    this.connected = true;
+    this.log.info('connected to NATS for audit delivery', { server: nc.getServer() });
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') {
+          this.connected = false;
+          this.log.warn('NATS connection lost; spooling audit events', { server: nc.getServer() });
+        } else if (s.type === 'reconnect') {
+          this.connected = true;
+          this.log.info('NATS connection back; delivering spooled audit events', { server: nc.getServer() });
+          void this.ensureStream().finally(() => this.resume());
+        }
+      }
+    })();
+    void nc.closed().then(() => {
+      if (this.stopped || this.nc !== nc) return;
+      // Only an unrecoverable error (auth) ends a connection that reconnects forever: start over.
+      this.connected = false;
+      this.nc = undefined;
+      this.js = undefined;
+      this.log.error('NATS connection closed; reconnecting');
+      void this.connectLoop();
+    });
+    void this.ensureStream().finally(() => this.resume());
+  }
+
+  /** Creates the stream if it is missing (single flight, at most once a second). */
+  private ensureStream(): Promise<void> {
+    const nc = this.nc;
+    if (this.opts.ensureStream === false || nc === undefined || Date.now() - this.lastEnsure < 1_000) return this.ensuring ?? Promise.resolve();
+    this.ensuring ??= (async () => {
+      this.lastEnsure = Date.now();
+      try {
+        const jsm = await jetstreamManager(nc, { timeout: this.publishTimeoutMs });
+        const { action, warnings } = await ensureAuditStream(jsm, { ...this.opts.stream, updateExisting: false });
+        if (action === 'created') this.log.info('created the audit stream');
+        for (const w of warnings) this.log.warn(w);
+      } catch (err) {
+        this.log.warn('could not check the audit stream; publishing anyway', { error: String(err) });
+        this.hooks.onError?.('stream-ensure-failed');
+      } finally {
+        this.ensuring = undefined;
+      }
+    })();
+    return this.ensuring;
+  }
+
+  /** Sends what waited for the connection, then takes more from the spool. */
+  private resume(): void {
+    if (!this.connected || this.stopped) return;
+    const parked = this.parked;
+    this.parked = [];
+    for (const o of parked) this.send(o);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void (async () => {
+      try {
+        do {
+          this.pumpAgain = false;
+          while (this.connected && !this.stopped && this.inFlight < this.maxInFlight) {
+            const recs = await this.spool.take(this.maxInFlight - this.inFlight);
+            if (recs.length === 0) break;
+            this.inFlight += recs.length;
+            for (const rec of recs) this.send({ rec, attempts: 0 });
+          }
+        } while (this.pumpAgain && this.connected && !this.stopped);
+      } catch (err) {
+        this.log.error('could not read the audit spool; retrying', { error: String(err) });
+        this.hooks.onError?.('spool-read');
+        this.later(1_000, () => this.pump());
+      } finally {
+        this.pumping = false;
+        this.notifyIfDrained();
+      }
+    })();
+  }
+
+  private send(o: Outgoing): void {
+    const js = this.js;
+    if (this.stopped) {
+      this.inFlight -= 1;
+      return;
+    }
+    if (js === undefined || !this.connected) {
+      this.parked.push(o);
+      return;
+    }
+    js.publish(o.rec.subject, o.rec.data, { msgID: o.rec.id, timeout: this.publishTimeoutMs }).then(
+      () => this.delivered1(o),
+      (err: unknown) => this.failed(o, err),
+    );
+  }
+
+  private delivered1(o: Outgoing): void {
+    this.inFlight -= 1;
+    this.spool.ack(o.rec.id);
+    if (this.failing) {
+      this.failing = false;
+      this.log.info('audit events are being delivered again');
+    }
+    this.hooks.onDelivered?.(1);
+    this.pump();
+  }
+
+  private failed(o: Outgoing, err: unknown): void {
+    if (this.stopped) {
+      this.inFlight -= 1;
+      return;
+    }
+    const reason = classify(err);
+    this.hooks.onError?.(reason);
+    if (!this.failing) {
+      this.failing = true;
+      this.log.warn('audit publish failed; retrying with backoff', { reason, error: String(err) });
+    }
+    if (reason === 'no-stream') void this.ensureStream();
+    o.attempts += 1;
+    this.later(this.backoff(o.attempts), () => this.send(o));
+  }
+
+  private notifyIfDrained(): void {
+    if (this.flushWaiters.size > 0 && this.spool.drained()) {
+      for (const done of [...this.flushWaiters]) done();
+    }
+  }
+}
