@@ -62,6 +62,8 @@ describe('aws.call events', () => {
     expect(get.aws.resources).toContain('arn:aws:s3:::audit-trail/reports/q3.txt');
     expect(get.response).toMatchObject({ status: 200, from: 'upstream', bytes: 'revenue up'.length });
     expect(get.aws.requestId).toEqual(expect.any(String));
+    // Endpoint mode names no host: the trail records where the call was forwarded.
+    expect(get.aws.host).toBe(new URL(moto.endpoint).host);
     expect(put.request).toMatchObject({ method: 'PUT', path: '/audit-trail/reports/q3.txt' });
     // Object data is never excerpted: it may hold anything.
     expect(JSON.stringify(get)).not.toContain('revenue up');
@@ -181,5 +183,27 @@ describe('when the trail cannot be kept', () => {
     expect(next.map((e) => e.type)).toEqual(['audit.degraded', 'aws.call']);
     expect(next[0]).toMatchObject({ unrecordedCalls: 1 });
     expect(verifyChain(sessionEvents(sidecar.endpoints.rootSession.id))).toEqual([]);
+  });
+});
+
+describe('fail-open mode and shutdown', () => {
+  it('lets calls through while the trail is full, records the gap, and ends every session when stopped', async () => {
+    const open = await startSidecar(moto.endpoint, moto, { 'audit.failMode': 'open' });
+    try {
+      const s3 = new S3Client({ region: 'us-east-1', endpoint: open.endpoints.explicitUrl, forcePathStyle: true, maxAttempts: 1, credentials: fromHttp({ awsContainerCredentialsFullUri: open.endpoints.credentialsUrl, awsContainerAuthorizationToken: open.endpoints.rootToken }) });
+      open.audit.full = true;
+      await s3.send(new PutObjectCommand({ Bucket: 'audit-trail', Key: 'fail-open-1', Body: 'x' }));
+      await s3.send(new PutObjectCommand({ Bucket: 'audit-trail', Key: 'fail-open-2', Body: 'x' }));
+      open.audit.full = false;
+      await s3.send(new PutObjectCommand({ Bucket: 'audit-trail', Key: 'fail-open-3', Body: 'x' }));
+      const types = open.audit.events.map((e) => e.type);
+      expect(types).toEqual(['session.started', 'audit.degraded', 'aws.call']);
+      expect(open.audit.events[1]).toMatchObject({ unrecordedCalls: 2, reason: expect.stringMatching(/fail-open/) });
+    } finally {
+      await open.stop();
+    }
+    const last = open.audit.events.at(-1);
+    expect(last).toMatchObject({ type: 'session.ended', reason: 'sidecar stopped', session: { id: open.endpoints.rootSession.id } });
+    expect(verifyChain(open.audit.events)).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { BLOCK_EVENTS, BLOCK_RAW_BYTES, type BlockCodec } from './block-codec.js
 import { keyOfId, msOfKey, nextSlot, SLOTS } from './event-key.js';
 import { invalidReason } from './event-validation.js';
 import { sealedForm } from './sealed-form.js';
-import { eventText } from './search-text.js';
+import { eventText, qualifiedOperation } from './search-text.js';
 import type { SessionEntry, SessionLedger } from './session-ledger.js';
 import { AuditStoreError } from './store-error.js';
 import { parseStoredLine, storedLine } from './stored-line.js';
@@ -121,7 +121,7 @@ export class EventWriter {
     let op: number | null = null;
     let decision: number | null = null;
     if (event.type === 'aws.call') {
-      op = this.terms.idOf('op', `${event.aws.service}:${event.aws.operation}`);
+      op = this.terms.idOf('op', qualifiedOperation(event.aws.service, event.aws.operation));
       decision = this.terms.idOf('decision', event.decision.action);
     }
     let key = p.key;

@@ -73,8 +73,10 @@ describe('prune', () => {
     s.moveTo(new TrailBuilder(Date.UTC(2026, 4, 2, 11, 30), 60_000)); // restarted where the clock is half an hour behind
     const second = s.call(); // 11:30, though sealed after `first`
     store.insert([first, second]);
-    expect(store.prune(new Date(Date.UTC(2026, 4, 2, 11, 45)))).toEqual({ events: 0, sessions: 0 });
+    // Everything of the day before goes; of this session, nothing: its first seq is newer than the cut.
+    expect(store.prune(new Date(Date.UTC(2026, 4, 2, 11, 45)))).toEqual({ events: 17, sessions: 3 });
     expect(store.search({ session: s.id }).events).toHaveLength(2);
+    expect(store.session(s.id)).toMatchObject({ maxSeq: 2, verifiedSeq: 2, chainStatus: 'intact' });
     expect(store.verify({ session: s.id }).breaks).toEqual([]);
   });
 

@@ -53,7 +53,7 @@ export function resourceText(arn: string): string {
 export function eventText(e: AuditEvent): string {
   switch (e.type) {
     case 'aws.call': {
-      const parts = [`${e.aws.service}:${e.aws.operation}`];
+      const parts = [qualifiedOperation(e.aws.service, e.aws.operation)];
       for (const r of e.aws.resources ?? []) parts.push(resourceText(r));
       // Typed as strings, but events come off the wire: anything else is left out rather than thrown on.
       const texts: unknown[] = [e.response.errorCode, e.response.errorMessage, e.request.body?.text, e.response.body?.text];
@@ -139,4 +139,9 @@ export function hasPhrase(tokens: readonly string[], phrase: Phrase): boolean {
     return true;
   }
   return n === 0;
+}
+
+/** `aws.operation` is `service:Operation` (schema v1); a bare name (older writers, hand-made events) is qualified with the service. */
+export function qualifiedOperation(service: string, operation: string): string {
+  return operation.includes(':') ? operation : `${service}:${operation}`;
 }

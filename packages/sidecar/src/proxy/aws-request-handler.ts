@@ -72,6 +72,8 @@ interface CallContext {
   reqHeaders: IncomingMessage['headers'];
   target: RequestTarget;
   host: string;
+  /** Where the call was forwarded (endpoint mode names no host of its own). */
+  upstreamHost?: string;
   creds?: EphemeralCredentials;
   auth?: CallerAuth;
   operation?: AwsOperation;
@@ -300,6 +302,7 @@ export class AwsRequestHandler {
     const upstreamCreds = await this.upstreamCredentialsFor(ctx);
     const dest = upstreamTarget(this.deps.routing, { service: auth.service, region: auth.region, host: ctx.host, path: ctx.target.path, endpoint: ctx.operation?.endpoint });
     if (dest === undefined) throw callerError('UpstreamUnavailable', ctx, `No AWS endpoint is known for service ${auth.service} in region ${auth.region}.`);
+    ctx.upstreamHost = dest.host;
     const presignParams = auth.sigV2 === undefined ? PRESIGN_PARAMS : SIGV2_PARAMS;
     const query = auth.mode === 'presigned' ? ctx.target.query.filter(([k]) => !presignParams.has(k)) : ctx.target.query;
     const rawQuery = auth.mode === 'presigned'
@@ -458,7 +461,7 @@ export class AwsRequestHandler {
       method: ctx.method,
       path: ctx.target.path,
       query: ctx.target.query,
-      host: ctx.host,
+      host: ctx.host !== '' ? ctx.host : ctx.upstreamHost ?? '',
       service: ctx.service,
       protocol: ctx.protocol,
       request: {
