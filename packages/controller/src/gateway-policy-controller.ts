@@ -69,10 +69,19 @@ export class GatewayPolicyController {
   private state: 'new' | 'running' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
 
-  constructor(private readonly opts: GatewayPolicyControllerOptions) {
+  private readonly opts: GatewayPolicyControllerOptions;
+
+  constructor(opts: GatewayPolicyControllerOptions) {
+    this.opts = opts;
     this.log = opts.logger ?? silentLog;
     this.metrics = opts.metrics ?? new ControllerMetrics();
-    this.informer = new PolicyInformer({ kubeConfig: opts.kubeConfig, log: this.log, onChange: (ref) => this.enqueue(ref) });
+    this.informer = new PolicyInformer({
+      kubeConfig: opts.kubeConfig,
+      log: this.log,
+      onChange: (ref) => this.enqueue(ref),
+      // The first resync that can find keys of policies deleted while no controller ran.
+      onSynced: () => void this.resync(),
+    });
     this.reconciler = new PolicyReconciler({
       reader: this.informer,
       status: new KubeStatusWriter(opts.kubeConfig),

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { Agent } from 'undici';
 import { hostname, userInfo } from 'node:os';
 import { ConfigError, PolicySet, createLogger, formatPolicyIssue, loadPolicyFile, type Chain, type EventSource, type Logger, type SigningCredentials } from '@agentrail/core';
+import { PolicyWatcher } from './policy/policy-watcher.js';
 import { PolicyGate } from './proxy/policy-gate.js';
 import { RoleCredentials } from './proxy/role-credentials.js';
 import { getCallerIdentity } from './identity/caller-identity.js';
@@ -83,6 +84,7 @@ export class Sidecar {
   /** The policies in force; swapped whole when new ones arrive. */
   readonly policy: PolicyGate;
   private readonly roleCredentials: RoleCredentials;
+  private policyWatcher: PolicyWatcher | undefined;
   private recorder: AuditRecorder | undefined;
 
   constructor(private readonly opts: SidecarOptions) {
@@ -136,6 +138,17 @@ export class Sidecar {
       });
       initiator = who.arn;
       account = who.account;
+    }
+    if (config.policy.watch) {
+      // Policies from the controller; until the first sync (or a cached copy), policy.unavailableAction applies.
+      this.policyWatcher = await PolicyWatcher.start({
+        servers: (config.audit.natsUrl as string).split(',').map((u) => u.trim()),
+        namespace: config.identity.namespace as string,
+        podLabels: podLabels(config),
+        logger: this.logger,
+        onChange: (set) => this.policy.replace(set),
+        ...(config.policy.cacheFile !== undefined ? { cacheFile: config.policy.cacheFile } : {}),
+      });
     }
     this.transport = this.opts.auditTransport ?? openNatsTransport(config, this.metrics, this.logger);
     this.recorder = new AuditRecorder({
@@ -251,6 +264,7 @@ export class Sidecar {
     })));
     this.upstreamCredentials.stop();
     this.roleCredentials.stop();
+    await this.policyWatcher?.stop();
     await this.dispatcher.close();
     // Every session ends with the sidecar; the trail is flushed within what is left of the drain time.
     this.recorder?.endAll('sidecar stopped');

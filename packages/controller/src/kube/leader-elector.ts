@@ -49,7 +49,10 @@ export class LeaderElector {
   private observed: { key: string; at: number } | undefined;
   private lastRenew = 0;
 
-  constructor(private readonly opts: LeaderElectorOptions) {
+  private readonly opts: LeaderElectorOptions;
+
+  constructor(opts: LeaderElectorOptions) {
+    this.opts = opts;
     this.name = opts.name ?? 'agentrail-controller';
     this.durationMs = opts.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;

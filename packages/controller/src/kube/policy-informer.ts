@@ -9,6 +9,8 @@ export interface PolicyInformerOptions {
   kubeConfig: KubeConfig;
   /** Called for every add, update and delete (and every object of a re-list). */
   onChange(ref: PolicyRef): void;
+  /** Called once, when the first list has filled the cache. */
+  onSynced?(): void;
   log?: ControllerLog;
   /** Restart backoff after a failed list or watch: base and cap; defaults 500 ms and 30 s. */
   retryBaseMs?: number;
@@ -36,14 +38,21 @@ export class PolicyInformer implements PolicyReader {
   private failures = 0;
   private restartTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly opts: PolicyInformerOptions) {
+  private readonly opts: PolicyInformerOptions;
+
+  constructor(opts: PolicyInformerOptions) {
+    this.opts = opts;
     this.log = opts.log ?? silentLog;
     const api = opts.kubeConfig.makeApiClient(CustomObjectsApi);
     const list = async (): Promise<KubernetesListObject<PolicyObject & { metadata: { name: string } }>> => {
       const result = (await api.listClusterCustomObject({ group: POLICY_GROUP, version: POLICY_VERSION, plural: POLICY_PLURAL })) as KubernetesListObject<PolicyObject & { metadata: { name: string } }>;
       this.failures = 0;
       // ListWatch fills its cache right after this promise resolves: mark synced after that.
-      setImmediate(() => { this.hasSynced = true; });
+      setImmediate(() => {
+        if (this.hasSynced) return;
+        this.hasSynced = true;
+        opts.onSynced?.();
+      });
       return result;
     };
     this.informer = makeInformer(opts.kubeConfig, `/apis/${POLICY_GROUP}/${POLICY_VERSION}/${POLICY_PLURAL}`, list);
@@ -55,6 +64,7 @@ export class PolicyInformer implements PolicyReader {
     this.informer.on('update', changed);
     this.informer.on('delete', changed);
     this.informer.on('error', (err: unknown) => this.restartLater(err));
+    this.informer.on('connect', () => this.log.debug('GatewayPolicy list/watch (re)connecting'));
   }
 
   /** Starts listing and watching; resolves after the first attempt, whatever its outcome (failures are retried). */

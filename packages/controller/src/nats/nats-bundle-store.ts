@@ -37,7 +37,10 @@ export class NatsBundleStore implements BundleStore {
   private closed = false;
   private wake: (() => void) | undefined;
 
-  private constructor(private readonly opts: NatsBundleStoreOptions) {
+  private readonly opts: NatsBundleStoreOptions;
+
+  private constructor(opts: NatsBundleStoreOptions) {
+    this.opts = opts;
     this.log = opts.log ?? silentLog;
   }
 

@@ -39,7 +39,10 @@ export class WorkQueue {
   private readonly maxSize: number;
   private shuttingDown = false;
 
-  constructor(private readonly opts: WorkQueueOptions = {}) {
+  private readonly opts: WorkQueueOptions;
+
+  constructor(opts: WorkQueueOptions = {}) {
+    this.opts = opts;
     this.maxSize = opts.maxSize ?? 10_000;
   }
 

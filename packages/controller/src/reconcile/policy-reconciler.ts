@@ -69,7 +69,10 @@ export class PolicyReconciler {
   private readonly now: () => Date;
   private readonly log: ControllerLog;
 
-  constructor(private readonly opts: PolicyReconcilerOptions) {
+  private readonly opts: PolicyReconcilerOptions;
+
+  constructor(opts: PolicyReconcilerOptions) {
+    this.opts = opts;
     this.now = opts.now ?? (() => new Date());
     this.log = opts.log ?? silentLog;
   }

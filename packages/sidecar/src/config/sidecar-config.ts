@@ -98,5 +98,7 @@ function onePolicySource(resolved: Readonly<Record<string, unknown>>): { path: s
   if (p?.file !== undefined && p.watch === true) return { path: 'policy.watch', message: 'give either policy.file or policy.watch, not both' };
   const a = resolved['audit'] as { natsUrl?: string } | undefined;
   if (p?.watch === true && a !== undefined && a.natsUrl === undefined) return { path: 'policy.watch', message: 'watching policies needs NATS (audit.natsUrl)' };
+  const i = resolved['identity'] as { namespace?: string } | undefined;
+  if (p?.watch === true && i?.namespace === undefined) return { path: 'policy.watch', message: 'watching policies needs the pod\'s namespace (identity.namespace)' };
   return undefined;
 }

@@ -20,7 +20,13 @@ export class PolicyCacheFile {
   private writing: Promise<void> | undefined;
   private next: Record<string, PolicyBundle> | undefined;
 
-  constructor(readonly path: string, private readonly namespace: string) {}
+  readonly path: string;
+  private readonly namespace: string;
+
+  constructor(path: string, namespace: string) {
+    this.path = path;
+    this.namespace = namespace;
+  }
 
   /** The cached bundles by key; undefined when there is no cache for this namespace. Throws on a corrupt file. */
   async load(): Promise<Record<string, PolicyBundle> | undefined> {

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { jetstream } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { PolicyRequest, PolicySet } from '@agentrail/core';
@@ -177,21 +178,35 @@ describe('PolicyWatcher', () => {
 
   it('re-reads the bucket after NATS restarts under it', async () => {
     const server = await startNatsServer();
+    const admin = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     try {
-      const admin = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-      const bucket = await new Kvm(admin).create(POLICY_BUCKET);
+      // A short request deadline: a put sent before the admin connection is back times out quickly, and is retried.
+      const bucket = await new Kvm(jetstream(admin, { timeout: 1_000 })).create(POLICY_BUCKET);
       await bucket.put('agents.a', bundle('a', 1, deny('no-deletes', 's3:Delete*')));
       const rec = new Recorder();
       const w = await watch({ servers: server.url, onChange: rec.onChange, reconnectWaitMs: 100 });
       await rec.until('synced', () => rec.action('s3:DeleteObject') === 'Deny', 10_000);
       await server.kill();
       await server.restart();
-      await bucket.put('agents.a', bundle('a', 2, deny('no-puts', 's3:Put*')));
+      // JetStream takes a moment to recover its streams after a restart.
+      await retry(() => bucket.put('agents.a', bundle('a', 2, deny('no-puts', 's3:Put*'))), 15_000);
       await rec.until('the change made after the restart', () => rec.action('s3:PutObject') === 'Deny' && rec.action('s3:DeleteObject') === 'Allow', 15_000);
       expect(w.live()).toBe(true);
-      await admin.close();
     } finally {
+      await admin.close();
       await server.stop();
     }
   });
 });
+
+async function retry<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -71,7 +71,10 @@ export class PolicyWatcher {
   private lastSignature: string | undefined;
   private wake: (() => void) | undefined;
 
-  private constructor(private readonly opts: PolicyWatcherOptions) {
+  private readonly opts: PolicyWatcherOptions;
+
+  private constructor(opts: PolicyWatcherOptions) {
+    this.opts = opts;
     this.log = opts.logger ?? quiet;
     this.cache = opts.cacheFile !== undefined ? new PolicyCacheFile(opts.cacheFile, opts.namespace) : undefined;
   }
