@@ -77,9 +77,12 @@ try {
   banner('agentrail verify');
   agentrail(['verify']);
 
-  banner('is the secret anywhere in the store?');
-  const leaked = readdirSync(work).filter((f) => f.startsWith('audit.db')).some((f) => readFileSync(path.join(work, f)).includes(secret));
-  process.stdout.write(leaked ? `LEAK: ${secret} found in the store\n` : `no: "${secret.slice(0, 9)}…" appears nowhere in ${store}*\n`);
+  banner('is the secret anywhere in the trail?');
+  // The store compresses events: look at every decoded event (an export), and at the raw files too.
+  const exported = agentrail(['export', '--format', 'jsonl'], { capture: true }).stdout;
+  const raw = readdirSync(work).filter((f) => f.startsWith('audit.db')).map((f) => readFileSync(path.join(work, f)));
+  const leaked = exported.includes(secret) || raw.some((b) => b.includes(secret));
+  process.stdout.write(leaked ? `LEAK: ${secret} found in the trail\n` : `no: "${secret.slice(0, 9)}…" appears in none of the ${exported.trim().split('\n').length} events, nor in ${store}*\n`);
   if (leaked) process.exitCode = 1;
 
   banner('try it yourself');
