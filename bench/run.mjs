@@ -22,10 +22,11 @@
 //   BENCH_SIDECAR_NODE_ARGS     extra node flags for the sidecar (e.g. --cpu-prof --cpu-prof-dir=DIR)
 //   BENCH_SIDECAR_STDOUT        file to append the sidecar's stdout to (e.g. --trace-gc output)
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,7 +108,52 @@ async function startUpstream() {
   return { child, port: info.port };
 }
 
+/**
+ * The audit trail as a cluster sidecar has it: a spool, delivered to a real
+ * nats-server (JetStream), pinned with the load generator. Without the
+ * nats-server binary (`make e2e-build` builds it), or with BENCH_AUDIT=store,
+ * events go into a SQLite store inside the sidecar's process instead (local mode).
+ */
+async function startAuditSink(dir) {
+  if ((process.env.BENCH_AUDIT ?? 'nats') === 'store') return { args: ['--audit-store', path.join(dir, 'audit.db')], mode: 'local SQLite store' };
+  let binary = process.env.AGENTRAIL_NATS_SERVER;
+  if (binary === undefined) {
+    try {
+      binary = JSON.parse(execFileSync('bash', [path.join(ROOT, 'e2e/scripts/build-tools.sh'), '--paths'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))['nats-server'];
+    } catch { /* not built */ }
+  }
+  if (binary === undefined) {
+    log('nats-server is not built (make e2e-build): the sidecar writes its audit trail into a local SQLite store instead');
+    return { args: ['--audit-store', path.join(dir, 'audit.db')], mode: 'local SQLite store (nats-server not built)' };
+  }
+  const port = await freePort();
+  const monitor = await freePort();
+  const cmd = PINNING ? 'taskset' : binary;
+  const argv = [...(PINNING ? ['-c', String(CLIENT_CPU), binary] : []), '--addr=127.0.0.1', `--port=${port}`, '--http_port', String(monitor), '--jetstream', `--store_dir=${path.join(dir, 'nats')}`];
+  const child = spawn(cmd, argv, { stdio: 'ignore' });
+  natsChild = child;
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`http://127.0.0.1:${monitor}/healthz?js-enabled-only=true`).then((r) => r.ok, () => false);
+    if (ok) return { args: ['--nats', `nats://127.0.0.1:${port}`, '--spool-dir', path.join(dir, 'spool')], mode: 'spool + JetStream (nats-server on the load generator\'s CPU)' };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('nats-server did not become ready');
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
+let natsChild;
+
+let auditSink;
+
 async function startSidecar(upstreamPort, dir) {
+  const audit = (auditSink ??= await startAuditSink(dir));
   const tokenFile = path.join(dir, `token-${randomBytes(4).toString('hex')}`);
   const env = {
     ...baseEnv(),
@@ -122,7 +168,7 @@ async function startSidecar(upstreamPort, dir) {
   const { child, info } = await startNode('sidecar', SIDECAR_CPU, cfg.sidecarNodeArgs, [
     CLI, 'sidecar', '--upstream-endpoint', `http://127.0.0.1:${upstreamPort}`, '--listen-host', '127.0.0.1',
     '--explicit-port', '0', '--credentials-port', '0', '--ops-port', '0', '--token-file', tokenFile,
-    '--initiator', 'bench', '--log-level', 'warn', '--audit-store', path.join(dir, `audit-${randomBytes(4).toString('hex')}.db`),
+    '--initiator', 'bench', '--log-level', 'warn', ...audit.args,
   ], env, { stdoutFile: cfg.sidecarStdout });
   const token = readFileSync(tokenFile, 'utf8').trim();
   const res = await fetch(info.credentials, { headers: { authorization: token } });
@@ -323,6 +369,7 @@ function report(result) {
   const c = result.config;
   out.push(`AgentRail sidecar benchmark — ${result.startedAt} (commit ${m.commit ?? 'n/a'})`);
   out.push(`machine: ${m.nproc} CPUs, ${m.cpuModel}, Node ${m.node}; ${m.pinned ? 'sidecar / node proxy on CPU 0, load generator + upstream on CPU 1' : 'NOT pinned'}`);
+  if (result.audit !== undefined) out.push(`audit trail: ${result.audit}`);
   out.push(`load average: ${m.loadAverageAtStart.join(' ')} at start, ${result.loadAverageAtEnd.join(' ')} at end`);
   out.push(`figures: median [min–max] over ${c.runs} runs; latency in ms from the scheduled send time`);
   if (result.latency) {
@@ -483,8 +530,10 @@ async function main() {
   } finally {
     for (const pl of pools) pl.close();
     for (const child of [proxy?.child, sidecar?.child, upstream?.child]) if (child !== undefined) await stopChild(child);
+    natsChild?.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
+  result.audit = auditSink?.mode;
   result.clientErrors = clientErrors;
   result.loadAverageAtEnd = loadAverage();
   result.finishedAt = new Date().toISOString();
@@ -500,6 +549,7 @@ async function main() {
 // Abnormal ends: kill what was started, remove the scratch directory (it holds a token file).
 const cleanupSync = () => {
   killAllChildrenSync();
+  natsChild?.kill('SIGKILL');
   if (scratchDir !== undefined) rmSync(scratchDir, { recursive: true, force: true });
 };
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => { cleanupSync(); process.exit(130); });

@@ -59,6 +59,11 @@ describe('canonicalJson — RFC 8785 (JCS)', () => {
     expect(canonicalJson('\u0000\u001f"\\\t\b\f\n\r/é😀\u2028')).toBe('"\\u0000\\u001f\\"\\\\\\t\\b\\f\\n\\r/é😀\u2028"');
   });
 
+  test('array-index-like keys sort as strings, not as V8 orders them ("10" before "9")', () => {
+    expect(canonicalJson({ a: 3, 9: 2, 10: 1, nested: [{ 2: 'x', 1: 'y', b: 'z' }] })).toBe('{"10":1,"9":2,"a":3,"nested":[{"1":"y","2":"x","b":"z"}]}');
+    expect(canonicalJson({ '01': 1, '1': 2 })).toBe('{"01":1,"1":2}');
+  });
+
   test('undefined members are left out; undefined array items become null (as JSON.stringify)', () => {
     expect(canonicalJson({ a: undefined, b: [undefined, 1] })).toBe('{"b":[null,1]}');
   });

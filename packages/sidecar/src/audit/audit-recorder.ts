@@ -62,7 +62,6 @@ export interface AuditRecorderOptions {
 interface SessionState {
   session: Session;
   chainer: SessionChainer;
-  ended: boolean;
 }
 
 /**
@@ -92,21 +91,16 @@ export class AuditRecorder {
     return this.opts.failMode === 'open' || this.opts.transport.accepting();
   }
 
-  get failMode(): 'closed' | 'open' {
-    return this.opts.failMode;
-  }
-
   sessionStarted(session: Session): void {
-    const state: SessionState = { session, chainer: new SessionChainer(), ended: false };
+    const state: SessionState = { session, chainer: new SessionChainer() };
     this.sessions.set(session.id, state);
     this.emit(state, { ...this.base(state, 'session.started', session.createdAt.getTime()) } as UnsealedEvent);
   }
 
   sessionEnded(session: Session, reason: string): void {
     const state = this.sessions.get(session.id);
-    if (state === undefined || state.ended) return;
+    if (state === undefined) return;
     this.emit(state, { ...this.base(state, 'session.ended', this.now()), reason } as UnsealedEvent);
-    state.ended = true;
     this.sessions.delete(session.id);
   }
 
