@@ -1,5 +1,5 @@
 import { ftruncateSync } from 'node:fs';
-import { datasync, writeAllAt } from './spool-files.js';
+import { datasync, writeAllAt, writeAllAtSync } from './spool-files.js';
 
 /** One queued line (with its trailing newline) and what delivery needs to know about it. */
 export interface PendingLine {
@@ -91,8 +91,13 @@ export class GroupCommitWriter<T extends WriteTarget> {
     let failure: unknown;
     this.committing = (async () => {
       try {
-        await writeAllAt(fd, batch.map((p) => p.line), offset, bytes);
-        if (this.opts.fsync) await datasync(fd);
+        if (this.opts.fsync) {
+          // A disk flush takes milliseconds: the thread pool keeps it off the event loop.
+          await writeAllAt(fd, batch.map((p) => p.line), offset, bytes);
+          await datasync(fd);
+        } else {
+          writeAllAtSync(fd, batch.map((p) => p.line), offset, bytes);
+        }
       } catch (err) {
         failure = err ?? new Error('write failed');
       }

@@ -41,6 +41,9 @@ export interface JetStreamAuditTransportOptions {
   hooks?: AuditTransportHooks;
 }
 
+/** How long spooled events wait to be published together. */
+const PUMP_DELAY_MS = 5;
+
 interface Outgoing {
   rec: SpooledRecord;
   attempts: number;
@@ -89,6 +92,7 @@ export class JetStreamAuditTransport implements AuditTransport {
   private failing = false;
   private readonly flushWaiters = new Set<() => void>();
   private wakeConnectLoop: (() => void) | undefined;
+  private pumpTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly opts: JetStreamAuditTransportOptions) {
     this.log = opts.logger ?? createLogger('info', { component: 'audit-transport' });
@@ -101,7 +105,16 @@ export class JetStreamAuditTransport implements AuditTransport {
       onBytes: (b) => this.hooks.onSpoolBytes?.(b),
       onError: (reason) => this.hooks.onError?.(reason),
     });
-    this.spool.onAvailable(() => this.pump());
+    // Events are taken from the spool a few milliseconds after the first one is
+    // written, not one by one: at moderate rates every publish and its PubAck
+    // otherwise cost event-loop wake-ups of their own, which dominate the CPU.
+    this.spool.onAvailable(() => {
+      if (this.pumpTimer !== undefined) return;
+      this.pumpTimer = setTimeout(() => {
+        this.pumpTimer = undefined;
+        this.pump();
+      }, PUMP_DELAY_MS);
+    });
   }
 
   /** Opens the spool (replaying what it holds) and starts connecting in the background. */
@@ -152,6 +165,7 @@ export class JetStreamAuditTransport implements AuditTransport {
       this.connected = false;
       for (const t of this.timers) clearTimeout(t);
       this.timers.clear();
+      clearTimeout(this.pumpTimer);
       this.parked = [];
       this.wakeConnectLoop?.();
       for (const done of [...this.flushWaiters]) done();

@@ -3,7 +3,7 @@
  * through libuv (the event loop never waits on the disk), the directory lock,
  * and parsing one spooled line.
  */
-import { closeSync, fdatasync, fsyncSync, openSync, read, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync, writev } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, openSync, read, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync, writev, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditSubject, type AuditEvent } from '@agentrail/core';
 
@@ -37,6 +37,17 @@ export function writeAllAt(fd: number, buffers: readonly Buffer[], position: num
       else resolve();
     });
   });
+}
+
+/**
+ * The same write, done on the calling thread. Without fdatasync a write only
+ * reaches the page cache (~10 µs for a batch), which is cheaper than handing
+ * it to libuv's thread pool and waking the loop again (several futex round
+ * trips per batch, measured at hundreds of µs of CPU per event in a VM).
+ */
+export function writeAllAtSync(fd: number, buffers: readonly Buffer[], position: number, total: number): void {
+  const written = writevSync(fd, buffers as Buffer[], position);
+  if (written !== total) throw Object.assign(new Error(`short write: ${written} of ${total} bytes`), { code: 'ESHORTWRITE' });
 }
 
 export function datasync(fd: number): Promise<void> {
