@@ -131,6 +131,9 @@ export function auditStreamSpec(opts: AuditStreamOptions = {}): AuditStreamSpec 
   };
 }
 
+/** Creation attempts when concurrent set-ups make the server refuse a creation. */
+const CREATE_ATTEMPTS = 5;
+
 /**
  * Creates the audit stream if it is missing; with `updateExisting`, brings an
  * existing one's mutable settings in line. Safe to call concurrently from many
@@ -142,18 +145,22 @@ export function auditStreamSpec(opts: AuditStreamOptions = {}): AuditStreamSpec 
  */
 export async function ensureAuditStream(jsm: JetStreamAdmin, opts: AuditStreamOptions = {}): Promise<EnsureResult> {
   const spec = auditStreamSpec(opts);
-  let current: StreamConfigView;
-  try {
-    current = (await jsm.streams.info(spec.name)).config;
-  } catch (err) {
-    if (errorCode(err) !== STREAM_NOT_FOUND) throw err;
+  let current: StreamConfigView | undefined;
+  for (let attempt = 0; current === undefined; attempt++) {
     try {
-      await jsm.streams.add(spec);
-      return { action: 'created', warnings: [] };
-    } catch (addErr) {
-      // Another sidecar or collector created it first (with its own settings).
-      if (errorCode(addErr) !== STREAM_NAME_IN_USE) throw addErr;
       current = (await jsm.streams.info(spec.name)).config;
+    } catch (err) {
+      if (errorCode(err) !== STREAM_NOT_FOUND) throw err;
+      try {
+        await jsm.streams.add(spec);
+        return { action: 'created', warnings: [] };
+      } catch (addErr) {
+        // Another sidecar or collector created it first (with its own settings): read
+        // theirs. While another creation is still in progress the server can also
+        // answer "error creating store for stream": try again shortly.
+        if (errorCode(addErr) !== STREAM_NAME_IN_USE && attempt >= CREATE_ATTEMPTS - 1) throw addErr;
+        if (errorCode(addErr) !== STREAM_NAME_IN_USE) await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+      }
     }
   }
   const warnings: string[] = [];
