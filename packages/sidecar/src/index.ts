@@ -12,5 +12,5 @@ export { JetStreamAuditTransport } from './audit/jetstream-transport.js';
 export type { JetStreamAuditTransportOptions } from './audit/jetstream-transport.js';
 export { PolicyWatcher } from './policy/policy-watcher.js';
 export type { PolicyWatcherOptions, PolicyWatcherLogger } from './policy/policy-watcher.js';
-export { POLICY_BUCKET } from './policy/policy-bundle.js';
-export type { PolicyBundle } from './policy/policy-bundle.js';
+export { POLICY_BUCKET } from '@agentrail/core';
+export type { PolicyBundle } from '@agentrail/core';

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { ConfigError, createLogger } from '@agentrail/core';
+import { ConfigError, createLogger, readConfigFile } from '@agentrail/core';
 import { GatewayPolicyController, loadControllerConfig, type ControllerConfig } from '@agentrail/controller';
 
 /** Maps CLI flags to config paths; only flags the user gave are passed on. */
@@ -54,13 +52,4 @@ export function registerControllerCommand(program: Command): void {
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));
     });
-}
-
-function readConfigFile(file: string | undefined): unknown {
-  if (file === undefined) return undefined;
-  try {
-    return parseYaml(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError([{ path: '(file)', message: `cannot read ${file}: ${(err as Error).message}` }]);
-  }
 }

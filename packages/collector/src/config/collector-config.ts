@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { ConfigError, resolveConfig, type FieldSpec } from '@agentrail/core';
+import { readConfigFile, resolveConfig, type FieldSpec } from '@agentrail/core';
 
 /** The collector's settings, validated and frozen. */
 export interface CollectorConfig {
@@ -43,14 +41,7 @@ export const COLLECTOR_FIELDS: readonly FieldSpec[] = [
  * token file must be configured.
  */
 export function loadCollectorConfig(opts: { flags?: Record<string, unknown>; configFile?: string; env?: NodeJS.ProcessEnv }): CollectorConfig {
-  let file: unknown;
-  if (opts.configFile !== undefined) {
-    try {
-      file = parseYaml(readFileSync(opts.configFile, 'utf8'));
-    } catch (err) {
-      throw new ConfigError([{ path: '(file)', message: `cannot read ${opts.configFile}: ${(err as Error).message}` }]);
-    }
-  }
+  const file = readConfigFile(opts.configFile);
   return resolveConfig<CollectorConfig>(COLLECTOR_FIELDS, { flags: opts.flags ?? {}, file, env: opts.env ?? {} }, [apiAuthentication]);
 }
 

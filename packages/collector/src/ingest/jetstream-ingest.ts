@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import {
-  AUDIT_STREAM, COLLECTOR_CONSUMER, createLogger, ensureAuditStream, ensureCollectorConsumer,
+  AUDIT_STREAM, COLLECTOR_CONSUMER, backoffDelay, connectWithRetry, createLogger, reconnectingNatsOptions, ensureAuditStream, ensureCollectorConsumer,
   type AuditEvent, type AuditStreamOptions, type ChainBreak,
 } from '@agentrail/core';
 import type { AuditStore } from '../store/audit-store.js';
@@ -147,8 +147,7 @@ export class JetStreamIngest {
 
   private backoff(attempt: number): number {
     const base = this.opts.reconnectWaitMs ?? 250;
-    const d = Math.min(base * 8, base * 2 ** Math.min(attempt, 16));
-    return d / 2 + Math.random() * (d / 2);
+    return backoffDelay(attempt, base, base * 8);
   }
 
   /** Connects (retrying forever), then keeps a consumer running until stopped. */
@@ -174,30 +173,19 @@ export class JetStreamIngest {
 
   private async connect(): Promise<NatsConnection | undefined> {
     const wait = this.opts.reconnectWaitMs ?? 250;
-    for (let attempt = 0; !this.stopped; attempt++) {
-      try {
-        const nc = await connect({
-          name: 'agentrail-collector-ingest',
-          pingInterval: 10_000,
-          ...this.opts.nats,
-          servers: this.opts.servers,
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: wait,
-          reconnectJitter: wait,
-        });
-        if (this.stopped) {
-          await nc.close();
-          return undefined;
-        }
-        this.nc = nc;
-        return nc;
-      } catch (err) {
+    const nc = await connectWithRetry(() => connect(reconnectingNatsOptions('agentrail-collector-ingest', this.opts.servers, wait, this.opts.nats)), {
+      stopped: () => this.stopped,
+      pause: (ms) => this.pause(ms),
+      baseMs: wait,
+      maxMs: wait * 8,
+      onFailure: (attempt, err) => {
         if (attempt === 0) this.log.warn('cannot reach NATS; retrying', { error: String(err) });
         this.opts.hooks?.onError?.('connect-failed');
-        await this.pause(this.backoff(attempt));
-      }
-    }
-    return undefined;
+      },
+      discard: (c) => c.close(),
+    });
+    this.nc = nc;
+    return nc;
   }
 
   /** Ensures stream and consumer, then consumes until the consumer stops (deleted, connection closed, or stop()). */

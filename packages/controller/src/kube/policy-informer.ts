@@ -3,7 +3,7 @@ import { silentLog, type ControllerLog } from '../logging.js';
 import type { PolicyObject } from '../policy/policy-bundle.js';
 import { POLICY_GROUP, POLICY_PLURAL, POLICY_VERSION, type PolicyRef } from '../policy/policy-key.js';
 import type { PolicyReader } from '../reconcile/policy-reconciler.js';
-import { backoffDelay } from '../queue/backoff.js';
+import { backoffDelay } from '@agentrail/core';
 
 export interface PolicyInformerOptions {
   kubeConfig: KubeConfig;

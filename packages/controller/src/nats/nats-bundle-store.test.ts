@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { startNatsServer, type NatsServer } from '../../../core/src/testing/nats-server.js';
-import type { PolicyBundle } from '../policy/policy-bundle.js';
+import type { PolicyBundle } from '@agentrail/core';
 import { POLICY_BUCKET } from '../policy/policy-key.js';
 import { NatsBundleStore } from './nats-bundle-store.js';
 

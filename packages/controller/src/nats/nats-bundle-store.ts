@@ -2,10 +2,9 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { ControllerError } from '../errors.js';
 import { silentLog, type ControllerLog } from '../logging.js';
-import { parseBundle, type PolicyBundle } from '../policy/policy-bundle.js';
 import { POLICY_BUCKET } from '../policy/policy-key.js';
 import type { BundleStore } from '../reconcile/policy-reconciler.js';
-import { backoffDelay } from '../queue/backoff.js';
+import { backoffDelay, connectWithRetry, parsePolicyBundle, reconnectingNatsOptions, type PolicyBundle } from '@agentrail/core';
 
 export interface NatsBundleStoreOptions {
   /** NATS URL(s). */
@@ -59,7 +58,7 @@ export class NatsBundleStore implements BundleStore {
   async get(key: string): Promise<PolicyBundle | undefined> {
     const entry = await this.op('get', (kv) => kv.get(key));
     if (entry === null || entry.operation !== 'PUT') return undefined;
-    return parseBundle(entry.string());
+    return parsePolicyBundle(entry.string());
   }
 
   async put(key: string, bundle: PolicyBundle): Promise<void> {
@@ -99,31 +98,20 @@ export class NatsBundleStore implements BundleStore {
 
   private async connectLoop(): Promise<void> {
     const wait = this.opts.reconnectWaitMs ?? 250;
-    for (let attempt = 0; !this.closed; attempt++) {
-      try {
-        const nc = await connect({
-          name: 'agentrail-controller',
-          pingInterval: 10_000,
-          ...this.opts.nats,
-          servers: this.opts.servers,
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: wait,
-          reconnectJitter: wait,
-        });
-        if (this.closed) {
-          await nc.close();
-          return;
-        }
-        this.attach(nc);
-        return;
-      } catch (err) {
+    const nc = await connectWithRetry(() => connect(reconnectingNatsOptions('agentrail-controller', this.opts.servers, wait, this.opts.nats)), {
+      stopped: () => this.closed,
+      pause: (ms) => new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, ms).unref();
+      }),
+      baseMs: wait,
+      maxMs: wait * 8,
+      onFailure: (attempt, err) => {
         if (attempt === 0) this.log.warn('cannot reach NATS; retrying', { code: 'NATS_UNAVAILABLE', error: String(err) });
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, backoffDelay(attempt, wait, wait * 8)).unref();
-        });
-      }
-    }
+      },
+      discard: (c) => c.close(),
+    });
+    if (nc !== undefined) this.attach(nc);
   }
 
   private attach(nc: NatsConnection): void {

@@ -1,11 +1,7 @@
 import { ControllerError } from '../errors.js';
 
-/**
- * The NATS KV bucket the controller publishes compiled GatewayPolicies to and
- * sidecars watch. The sidecar names it too (packages/sidecar/src/policy): the
- * two packages do not depend on each other, the e2e test checks they agree.
- */
-export const POLICY_BUCKET = 'agentrail-policies';
+/** The NATS KV bucket the controller publishes to and sidecars watch (the contract lives in core). */
+export { POLICY_BUCKET } from '@agentrail/core';
 
 /** API coordinates of GatewayPolicy. */
 export const POLICY_GROUP = 'agentrail.dev';

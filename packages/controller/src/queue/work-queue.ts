@@ -1,4 +1,4 @@
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '@agentrail/core';
 
 export interface WorkQueueOptions {
   /** Most keys waiting at once; default 10,000. Beyond it adds are refused and counted. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { PolicyBundle, PolicyObject } from '../policy/policy-bundle.js';
+import type { PolicyBundle } from '@agentrail/core';
+import type { PolicyObject } from '../policy/policy-bundle.js';
 import { PolicyReconciler, type BundleStore, type CompileFn, type PolicyReader, type StatusWriter } from './policy-reconciler.js';
 import type { PolicyStatus } from './policy-status.js';
 

@@ -1,6 +1,7 @@
 import { ControllerError } from '../errors.js';
 import { silentLog, type ControllerLog } from '../logging.js';
-import { bundleIsCurrent, bundleIsNewer, buildBundle, policyInput, type PolicyBundle, type PolicyObject } from '../policy/policy-bundle.js';
+import type { PolicyBundle } from '@agentrail/core';
+import { bundleIsCurrent, bundleIsNewer, buildBundle, policyInput, type PolicyObject } from '../policy/policy-bundle.js';
 import { POLICY_BUCKET, policyKey, refString, type PolicyRef } from '../policy/policy-key.js';
 import { desiredStatus, REASON_COMPILED, REASON_INVALID, statusChanged, type PolicyStatus } from './policy-status.js';
 import { compiledMessage, invalidMessage, type CompileIssue } from './ready-message.js';

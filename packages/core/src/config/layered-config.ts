@@ -1,4 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
+
+/** A YAML config file's content (undefined without a file); a file that cannot be read or parsed is a ConfigError. */
+export function readConfigFile(file: string | undefined): unknown {
+  if (file === undefined) return undefined;
+  try {
+    return parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([{ path: '(file)', message: `cannot read ${file}: ${(err as Error).message}` }]);
+  }
+}
 
 /** One setting: where it lives in the config tree and how it may be given. */
 export interface FieldSpec {

@@ -15,3 +15,5 @@ export type { CelBindings, CelCondition } from './cel-condition.js';
 export { parseDuration } from './duration.js';
 export { LIMITS as POLICY_LIMITS } from './policy-limits.js';
 export { CEL_ERROR, DUPLICATE_ERROR, SCHEMA_ERROR, YAML_ERROR } from './policy-issues.js';
+export { POLICY_BUCKET, parsePolicyBundle } from './policy-bundle.js';
+export type { PolicyBundle } from './policy-bundle.js';

@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { createLogger, ensureAuditStream, type AuditEvent, type AuditStreamOptions } from '@agentrail/core';
+import { backoffDelay, connectWithRetry, createLogger, ensureAuditStream, reconnectingNatsOptions, type AuditEvent, type AuditStreamOptions } from '@agentrail/core';
 import { AuditSpool, type AuditLogger, type AuditSpoolOptions, type SpooledRecord } from './audit-spool.js';
 import { AuditFullError, type AuditTransport } from './audit-transport.js';
 
@@ -176,10 +176,8 @@ export class JetStreamAuditTransport implements AuditTransport {
     return this.closing;
   }
 
-  private backoff(attempt: number, base = this.opts.retryBaseMs ?? 100, cap = this.opts.retryMaxMs ?? 5_000): number {
-    // "Equal jitter": half fixed, half random, so retries of many events spread out.
-    const d = Math.min(cap, base * 2 ** Math.min(attempt, 16));
-    return d / 2 + Math.random() * (d / 2);
+  private backoff(attempt: number): number {
+    return backoffDelay(attempt, this.opts.retryBaseMs ?? 100, this.opts.retryMaxMs ?? 5_000);
   }
 
   private later(ms: number, fn: () => void): void {
@@ -192,34 +190,21 @@ export class JetStreamAuditTransport implements AuditTransport {
 
   private async connectLoop(): Promise<void> {
     const wait = this.opts.reconnectWaitMs ?? 250;
-    for (let attempt = 0; !this.stopped; attempt++) {
-      let nc: NatsConnection;
-      try {
-        nc = await connect({
-          name: 'agentrail-sidecar-audit',
-          pingInterval: 10_000,
-          ...this.opts.nats,
-          servers: this.opts.servers,
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: wait,
-          reconnectJitter: wait,
-        });
-      } catch (err) {
+    const nc = await connectWithRetry(() => connect(reconnectingNatsOptions('agentrail-sidecar-audit', this.opts.servers, wait, this.opts.nats)), {
+      stopped: () => this.stopped,
+      pause: (ms) => new Promise<void>((resolve) => {
+        this.wakeConnectLoop = resolve;
+        this.later(ms, resolve);
+      }),
+      baseMs: wait,
+      maxMs: wait * 8,
+      onFailure: (attempt, err) => {
         if (attempt === 0) this.log.warn('cannot reach NATS; spooling audit events until it is up', { error: String(err) });
         this.hooks.onError?.('connect-failed');
-        await new Promise<void>((resolve) => {
-          this.wakeConnectLoop = resolve;
-          this.later(this.backoff(attempt, wait, wait * 8), resolve);
-        });
-        continue;
-      }
-      if (this.stopped) {
-        await nc.close();
-        return;
-      }
-      this.attach(nc);
-      return;
-    }
+      },
+      discard: (c) => c.close(),
+    });
+    if (nc !== undefined) this.attach(nc);
   }
 
   private attach(nc: NatsConnection): void {

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { ConfigError, resolveConfig, type FieldSpec } from '@agentrail/core';
+import { readConfigFile, resolveConfig, type FieldSpec } from '@agentrail/core';
 
 /** The sidecar's settings, validated and frozen. */
 export interface SidecarConfig {
@@ -67,14 +65,7 @@ export const SIDECAR_FIELDS: readonly FieldSpec[] = [
  * defaults. Throws ConfigError listing every problem with its path.
  */
 export function loadSidecarConfig(opts: { flags?: Record<string, unknown>; configFile?: string; env?: NodeJS.ProcessEnv }): SidecarConfig {
-  let file: unknown;
-  if (opts.configFile !== undefined) {
-    try {
-      file = parseYaml(readFileSync(opts.configFile, 'utf8'));
-    } catch (err) {
-      throw new ConfigError([{ path: '(file)', message: `cannot read ${opts.configFile}: ${(err as Error).message}` }]);
-    }
-  }
+  const file = readConfigFile(opts.configFile);
   return resolveConfig<SidecarConfig>(SIDECAR_FIELDS, { flags: opts.flags ?? {}, file, env: opts.env ?? {} }, [rotationBeforeExpiry, oneAuditSink, onePolicySource]);
 }
 

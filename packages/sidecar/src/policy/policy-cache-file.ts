@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { PolicyBundle } from './policy-bundle.js';
+import type { PolicyBundle } from '@agentrail/core';
 
 /** The file's content: the bundles in force for one namespace when it was written. */
 interface CacheContent {

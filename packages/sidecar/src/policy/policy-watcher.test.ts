@@ -12,7 +12,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { PolicyRequest, PolicySet } from '@agentrail/core';
 import { startNatsServer, type NatsServer } from '../../../core/src/testing/nats-server.js';
-import { POLICY_BUCKET, type PolicyBundle } from './policy-bundle.js';
+import { POLICY_BUCKET, type PolicyBundle } from '@agentrail/core';
 import { PolicyWatcher, type PolicyWatcherOptions } from './policy-watcher.js';
 
 function bundle(name: string, generation: number, spec: Record<string, unknown>, namespace = 'agents'): string {

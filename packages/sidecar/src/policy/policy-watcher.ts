@@ -1,7 +1,7 @@
 import { Kvm, KvWatchInclude, type KvWatchEntry } from '@nats-io/kv';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { PolicySet } from '@agentrail/core';
-import { loadBundle, POLICY_BUCKET, type LoadedPolicy, type PolicyBundle } from './policy-bundle.js';
+import { POLICY_BUCKET, PolicySet, backoffDelay, connectWithRetry, reconnectingNatsOptions, type PolicyBundle } from '@agentrail/core';
+import { loadBundle, type LoadedPolicy } from './policy-bundle.js';
 import { PolicyCacheFile } from './policy-cache-file.js';
 
 /** Logging the watcher needs (a winston logger fits). */
@@ -134,28 +134,17 @@ export class PolicyWatcher {
 
   private async connectLoop(): Promise<void> {
     const wait = this.opts.reconnectWaitMs ?? 250;
-    for (let attempt = 0; !this.stopped; attempt++) {
-      try {
-        const nc = await connect({
-          name: 'agentrail-sidecar-policy',
-          pingInterval: 10_000,
-          ...this.opts.nats,
-          servers: this.opts.servers,
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: wait,
-          reconnectJitter: wait,
-        });
-        if (this.stopped) {
-          await nc.close();
-          return;
-        }
-        this.attach(nc);
-        return;
-      } catch (err) {
+    const nc = await connectWithRetry(() => connect(reconnectingNatsOptions('agentrail-sidecar-policy', this.opts.servers, wait, this.opts.nats)), {
+      stopped: () => this.stopped,
+      pause: (ms) => this.pause(ms),
+      baseMs: wait,
+      maxMs: wait * 8,
+      onFailure: (attempt, err) => {
         if (attempt === 0) this.log.warn('cannot reach NATS for policies; retrying', { code: 'POLICY_SOURCE_UNAVAILABLE', cached: this.cacheLoaded, error: String(err) });
-        await this.pause(backoff(attempt, wait, wait * 8));
-      }
-    }
+      },
+      discard: (c) => c.close(),
+    });
+    if (nc !== undefined) this.attach(nc);
   }
 
   private attach(nc: NatsConnection): void {
@@ -187,7 +176,7 @@ export class PolicyWatcher {
         if (attempt === 0) this.log.warn('cannot watch the policy bucket; retrying', { code: 'POLICY_SOURCE_UNAVAILABLE', bucket: POLICY_BUCKET, error: String(err) });
       }
       if (this.stopped || this.epoch !== epoch) return;
-      await this.pause(backoff(attempt, 250, 5_000));
+      await this.pause(backoffDelay(attempt, 250, 5_000));
     }
   }
 
@@ -287,10 +276,4 @@ async function initialCount(iter: unknown): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** Exponential backoff with jitter in the upper half. */
-function backoff(attempt: number, baseMs: number, maxMs: number): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
