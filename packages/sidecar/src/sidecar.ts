@@ -14,7 +14,7 @@ import { AuditRecorder } from './audit/audit-recorder.js';
 import type { AuditTransport } from './audit/audit-transport.js';
 import { openNatsTransport } from './audit/open-nats-transport.js';
 import type { SidecarConfig } from './config/sidecar-config.js';
-import { createCredentialHandler, CREDENTIALS_PATH } from './credentials/credential-endpoint.js';
+import { createCredentialHandler, CREDENTIALS_PATH, DELEGATIONS_PATH } from './credentials/credential-endpoint.js';
 import { SessionRegistry, type Session } from './credentials/session-registry.js';
 import { interceptedTarget } from './intercept/intercepted-target.js';
 import { TlsInterceptor } from './intercept/tls-interceptor.js';
@@ -53,6 +53,8 @@ export interface SidecarOptions {
 export interface SidecarEndpoints {
   explicitUrl: string;
   credentialsUrl: string;
+  /** Where a process delegates a child session (POST) and ends its own (DELETE). */
+  delegationsUrl: string;
   opsUrl: string;
   /** Bearer token of the root session (AWS_CONTAINER_AUTHORIZATION_TOKEN). */
   rootToken: string;
@@ -235,6 +237,7 @@ export class Sidecar {
     this.endpoints = {
       explicitUrl: url(e),
       credentialsUrl: `${url(c)}${CREDENTIALS_PATH}`,
+      delegationsUrl: `${url(c)}${DELEGATIONS_PATH}`,
       opsUrl: url(o),
       rootToken: root.token,
       rootSession: root.session,

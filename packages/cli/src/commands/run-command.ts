@@ -122,7 +122,7 @@ async function runWithSidecar(command: string, args: string[], opts: RunOptions)
     const env = agentEnvironment({
       base: process.env,
       credentialsUrl: endpoints.credentialsUrl,
-      delegationsUrl: endpoints.credentialsUrl.replace(/\/v1\/credentials$/, '/v1/delegations'),
+      delegationsUrl: endpoints.delegationsUrl,
       token: endpoints.rootToken,
       explicitUrl: endpoints.explicitUrl,
       caBundleFile, emptyFile,
