@@ -235,8 +235,12 @@ test('a running sidecar watching the bucket changes its answers to a real client
     expect(performance.now() - edited).toBeLessThan(1_000);
     // The first policy of a namespace may wait for the controller's informer; edits are what the 1 s promise is about.
     expect(created).toBeLessThan(5_000);
-    const denied = sidecar.audit.calls().find((c) => c.decision.action === 'Deny');
-    expect(denied?.decision).toMatchObject({ policy: `${namespace}/sidecar-guard`, rule: 'no-listing' });
+    // Calls made before the first sync are refused by policy.unavailableAction and recorded as such;
+    // the denials that follow the create name the policy and its rule.
+    const denials = sidecar.audit.calls().filter((c) => c.decision.action === 'Deny');
+    const early = denials.filter((c) => c.decision.reason === 'default');
+    for (const call of early) expect(call.decision.message).toContain('policy.unavailableAction');
+    expect(denials.at(-1)?.decision).toMatchObject({ policy: `${namespace}/sidecar-guard`, rule: 'no-listing' });
   } finally {
     await sidecar.stop();
     await admin.delete(policy('sidecar-guard', []));
