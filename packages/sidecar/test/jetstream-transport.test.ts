@@ -28,13 +28,25 @@ function events(n: number, session = `s-${ulid.next()}`): AuditEvent[] {
   );
 }
 
-/** The Nats-Msg-Id of every message in the audit stream. */
+interface StreamMessage {
+  subject: string;
+  msgId: string;
+  /** The events the message carries, in order (JSON lines). */
+  events: AuditEvent[];
+}
+
+/** The ids of every event in the audit stream, in stream order. */
 async function streamIds(url: string): Promise<string[]> {
+  return (await streamMessages(url)).flatMap((m) => m.events.map((e) => e.id));
+}
+
+/** Every message in the audit stream. */
+async function streamMessages(url: string): Promise<StreamMessage[]> {
   const nc = await connect({ servers: url });
   try {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(AUDIT_STREAM);
-    const ids: string[] = [];
+    const ids: StreamMessage[] = [];
     if (info.state.messages === 0) return ids;
     const name = `check-${ulid.next()}`;
     await jsm.consumers.add(AUDIT_STREAM, { name, ack_policy: AckPolicy.None, inactive_threshold: 60e9 });
@@ -44,7 +56,7 @@ async function streamIds(url: string): Promise<string[]> {
       const batch = await consumer.fetch({ max_messages: Math.min(1_000, info.state.messages - ids.length), expires: 2_000 });
       let got = 0;
       for await (const m of batch) {
-        ids.push(m.headers?.get('Nats-Msg-Id') ?? '');
+        ids.push({ subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id') ?? '', events: m.string().split('\n').map((l) => JSON.parse(l) as AuditEvent) });
         got++;
       }
       if (got === 0) break;
@@ -134,9 +146,20 @@ describe('JetStreamAuditTransport', () => {
     expect(delivered).toBeGreaterThanOrEqual(3_000);
     expect(delivered).toBeLessThan(3_500); // retries, but no storm of resends
 
-    const ids = await streamIds(nats.url);
+    // A retried batch keeps its Nats-Msg-Id, so JetStream drops the copy the dead server already had.
+    const messages = await streamMessages(nats.url);
+    const ids = messages.flatMap((m) => m.events.map((e) => e.id));
     expect(ids).toHaveLength(3_000);
     expect(new Set(ids)).toEqual(new Set(all.map((e) => e.id)));
+    // Batched: each message holds consecutive events of one session, on that session's subject.
+    expect(messages.length).toBeLessThan(1_000);
+    for (const m of messages) {
+      const seqs = m.events.map((e) => e.session.seq);
+      expect(new Set(m.events.map((e) => e.session.id)).size).toBe(1);
+      expect(m.subject.endsWith(`.${m.events[0]?.session.id}`)).toBe(true);
+      expect(seqs).toEqual(seqs.map((_, i) => (seqs[0] as number) + i));
+      expect(m.msgId).toBe(m.events.length === 1 ? m.events[0]?.id : `${m.events[0]?.id}-${m.events.at(-1)?.id}-${m.events.length}`);
+    }
   });
 
   it('starts while NATS is down, spools, and delivers once NATS comes up', async () => {
@@ -150,7 +173,9 @@ describe('JetStreamAuditTransport', () => {
     expect(await transport.flush(100)).toBe(false);
     await nats.restart();
     expect(await transport.flush(15_000)).toBe(true);
-    expect(await streamIds(nats.url)).toEqual(evs.map((e) => e.id)); // one session, in order
+    const messages = await streamMessages(nats.url);
+    expect(messages.flatMap((m) => m.events.map((e) => e.id))).toEqual(evs.map((e) => e.id)); // one session, in order
+    expect(messages.length).toBeLessThanOrEqual(2); // what waited was sent in few messages, not 200
   });
 
   it('retries a refused publish with backoff until it is accepted, never dropping it', async () => {

@@ -144,6 +144,23 @@ describe('JetStreamIngest', () => {
     expect(info.num_pending).toBe(0);
   });
 
+  it('stores every event of a message carrying several (JSON lines, as sidecars batch them), and drops only its bad lines', async () => {
+    await ensureAuditStream(jsm);
+    const store = openStore();
+    const ingest = start(store);
+    const events = sessionEvents(5);
+    const lines = events.map((e) => JSON.stringify(e));
+    lines.splice(3, 0, '{"v":1,"id":"not-a-ulid"}');
+    await js.publish(auditSubject(events[0] as AuditEvent), lines.join('\n'), { msgID: 'batch-1' });
+    await waitFor('the batch stored', () => storedIds(store).length === 6);
+    await waitFor('the message acked', async () => (await pending()) === 0);
+    expect(storedIds(store)).toEqual(events.map((e) => e.id));
+    expect(ingest.counters()).toMatchObject({ ingested: 6, invalid: 1 });
+    expect(store.verify().breaks).toEqual([]);
+    await delay(200);
+    expect((await jsm.consumers.info(AUDIT_STREAM, COLLECTOR_CONSUMER)).num_redelivered).toBe(0);
+  });
+
   it('redelivers a batch the store failed to commit, with a delay, until it is stored', async () => {
     await ensureAuditStream(jsm);
     const real = openStore();

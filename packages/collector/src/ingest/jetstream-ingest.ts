@@ -7,9 +7,10 @@ import {
 import type { AuditStore } from '../store/audit-store.js';
 import { parseAuditMessage } from './parse-audit-message.js';
 
-interface Parsed {
-  event: AuditEvent;
+/** A message and the events it carries: one, or several of one session. */
+interface Pending {
   msg: JsMsg;
+  events: AuditEvent[];
 }
 
 /**
@@ -91,7 +92,10 @@ export class JetStreamIngest {
   private readonly batchSize: number;
   private readonly batchWaitMs: number;
   private readonly totals: IngestCounters = { ingested: 0, duplicates: 0, invalid: 0, breaks: 0, storeErrors: 0, batches: 0 };
-  private batch: JsMsg[] = [];
+  private batch: Pending[] = [];
+  /** Events in `batch`, and lines of its messages that were not storable events. */
+  private batchEvents = 0;
+  private batchInvalid = 0;
   private timer: NodeJS.Timeout | undefined;
   private nc: NatsConnection | undefined;
   private messages: ConsumerMessages | undefined;
@@ -208,38 +212,41 @@ export class JetStreamIngest {
     if (closed instanceof Error && !this.stopped) throw closed;
   }
 
-  /** Called synchronously for each message (the store is synchronous too, so batches never interleave). */
+  /**
+   * Called synchronously for each message (the store is synchronous too, so
+   * batches never interleave). A batch is committed once it holds
+   * `batchSize` events, or `batchWaitMs` after its first message.
+   */
   private onMessage(m: JsMsg): void {
     if (this.stopped) {
       m.nak(); // another collector (or the next start) takes it now rather than after the ack wait
       return;
     }
-    this.batch.push(m);
-    if (this.batch.length >= this.batchSize) this.commit();
+    const { events, invalid } = parseAuditMessage(m.data);
+    for (const reason of invalid) this.drop(m, reason);
+    this.batchInvalid += invalid.length;
+    if (events.length === 0) {
+      this.terminate(m, invalid[0] ?? 'empty message');
+      return;
+    }
+    this.batch.push({ msg: m, events });
+    this.batchEvents += events.length;
+    if (this.batchEvents >= this.batchSize) this.commit();
     else this.timer ??= setTimeout(() => this.commit(), this.batchWaitMs);
   }
 
   private commit(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const msgs = this.batch;
+    let batch = this.batch;
+    let invalid = this.batchInvalid;
     this.batch = [];
-    if (msgs.length === 0) return;
-    let batch: Parsed[] = [];
-    let invalid = 0;
-    for (const m of msgs) {
-      const parsed = parseAuditMessage(m.data);
-      if ('invalid' in parsed) {
-        this.reject(m, parsed.invalid);
-        invalid += 1;
-      } else {
-        batch.push({ event: parsed, msg: m });
-      }
-    }
+    this.batchEvents = 0;
+    this.batchInvalid = 0;
     // At most twice: the second time without the events the store refused as invalid.
     for (let round = 0; batch.length > 0; round++) {
       try {
-        this.record(this.opts.store.insert(batch.map((p) => p.event)), invalid);
+        this.record(this.opts.store.insert(batch.flatMap((p) => p.events)), invalid);
         for (const p of batch) p.msg.ack(); // only now: the batch is committed
         return;
       } catch (err) {
@@ -247,54 +254,73 @@ export class JetStreamIngest {
         if (refused === undefined || round > 0) {
           this.totals.storeErrors += 1;
           this.opts.hooks?.onError?.('store-failed');
-          this.log.error('storing an audit batch failed; it will be redelivered', { error: String(err), events: batch.length });
+          this.log.error('storing an audit batch failed; it will be redelivered', { error: String(err), messages: batch.length });
           this.isolate(batch);
           return;
         }
-        batch = batch.filter((p) => {
-          if (!refused.has(p.event.id)) return true;
-          this.reject(p.msg, `the store cannot keep it: ${String((err as Error).message)}`);
-          invalid += 1;
-          return false;
-        });
+        const before = batch.reduce((n, p) => n + p.events.length, 0);
+        batch = batch.filter((p) => this.withoutRefused(p, refused, err));
+        invalid += before - batch.reduce((n, p) => n + p.events.length, 0);
       }
     }
   }
 
-  /** Terminates a message that can never be stored, so it is neither redelivered nor blocking. */
-  private reject(m: JsMsg, reason: string): void {
+  /**
+   * Drops from `p` the events the store refused; false when none is left, and
+   * the message is then terminated (it can never be stored).
+   */
+  private withoutRefused(p: Pending, refused: ReadonlySet<string>, err: unknown): boolean {
+    const reason = `the store cannot keep it: ${String((err as Error).message)}`;
+    const kept = p.events.filter((e) => !refused.has(e.id));
+    for (let i = p.events.length - kept.length; i > 0; i--) this.drop(p.msg, reason);
+    p.events = kept;
+    if (kept.length > 0) return true;
+    this.terminate(p.msg, reason);
+    return false;
+  }
+
+  /** Counts and logs one event (a line of `m`) that can never be stored. */
+  private drop(m: JsMsg, reason: string): void {
     this.totals.invalid += 1;
     this.log.warn('dropping a message that is not a storable audit event', { subject: m.subject, streamSeq: m.seq, reason });
     this.opts.hooks?.onError?.('invalid-message');
+  }
+
+  /** Terminates a message none of whose events can be stored, so it is neither redelivered nor blocking. */
+  private terminate(m: JsMsg, reason: string): void {
     m.term(`not a storable audit event: ${reason}`.slice(0, 256));
   }
 
   /**
-   * After a failed batch, stores its events one by one: a single event the
+   * After a failed batch, stores its messages one by one: a single message the
    * store cannot take must not hold back the others. What still fails is
    * redelivered after a delay (never terminated — the store may just be down).
    */
-  private isolate(batch: Parsed[]): void {
+  private isolate(batch: Pending[]): void {
     const delay = this.opts.nakDelayMs ?? 1_000;
     if (batch.length === 1) {
       batch[0]?.msg.nak(delay);
       return;
     }
     let failed = 0;
-    for (const { event, msg } of batch) {
-      try {
-        this.record(this.opts.store.insert([event]), 0);
-        msg.ack();
-      } catch (err) {
-        if (refusedIds(err)?.has(event.id)) {
-          this.reject(msg, String((err as Error).message));
-        } else {
-          failed += 1;
-          msg.nak(delay);
+    for (const p of batch) {
+      for (let round = 0; ; round++) {
+        try {
+          this.record(this.opts.store.insert(p.events), 0);
+          p.msg.ack();
+        } catch (err) {
+          const refused = refusedIds(err);
+          if (refused !== undefined && round === 0) {
+            if (this.withoutRefused(p, refused, err)) continue;
+          } else {
+            failed += 1;
+            p.msg.nak(delay);
+          }
         }
+        break;
       }
     }
-    if (failed > 0 && failed < batch.length) this.log.warn('some audit events could not be stored', { failed, of: batch.length });
+    if (failed > 0 && failed < batch.length) this.log.warn('some audit messages could not be stored', { failed, of: batch.length });
   }
 
   private record(r: { inserted: number; duplicates: number; breaks: readonly ChainBreak[] }, invalid: number): void {

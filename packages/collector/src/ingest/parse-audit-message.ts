@@ -8,14 +8,40 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** What one message holds: the events that can be stored, and why the others cannot. */
+export interface ParsedMessage {
+  events: AuditEvent[];
+  /** One reason per line that is not a storable event (prefixed with its line number when the message has several). */
+  invalid: string[];
+}
+
 /**
- * Parses one JetStream message into an audit event, checking the envelope the
- * store relies on (id, time, type, session link, source, chain). The rest of
- * the event is the sidecar's to shape; its hash chain is checked by the store.
- * Returns a reason instead when the message can never be stored, so it can
- * be terminated rather than redelivered forever.
+ * Parses one JetStream message: one audit event, or several of one session
+ * as JSON lines (what a sidecar sends; JSON text never holds a raw newline).
+ * Each is checked for the envelope the store relies on (id, time, type,
+ * session link, source, chain); the rest of the event is the sidecar's to
+ * shape, and its hash chain is checked by the store. A line that can never be
+ * stored is reported rather than stored, so it is never redelivered forever.
  */
-export function parseAuditMessage(data: Uint8Array): AuditEvent | { invalid: string } {
+export function parseAuditMessage(data: Uint8Array): ParsedMessage {
+  const out: ParsedMessage = { events: [], invalid: [] };
+  let lines = 0;
+  for (let start = 0; start <= data.length;) {
+    let end = data.indexOf(0x0a, start);
+    if (end < 0) end = data.length;
+    if (end > start || data.length === 0) {
+      lines += 1;
+      const parsed = parseEvent(data.subarray(start, end));
+      if ('invalid' in parsed) out.invalid.push(`line ${lines}: ${parsed.invalid}`);
+      else out.events.push(parsed);
+    }
+    start = end + 1;
+  }
+  if (lines === 1) out.invalid = out.invalid.map((r) => r.slice(r.indexOf(': ') + 2));
+  return out;
+}
+
+function parseEvent(data: Uint8Array): AuditEvent | { invalid: string } {
   let value: unknown;
   try {
     value = JSON.parse(decoder.decode(data));

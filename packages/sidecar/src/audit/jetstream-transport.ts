@@ -43,10 +43,56 @@ export interface JetStreamAuditTransportOptions {
 
 /** How long spooled events wait to be published together. */
 const PUMP_DELAY_MS = 5;
+/** Bounds of one NATS message: events of one session, in order, as JSON lines. */
+const MAX_BATCH_EVENTS = 256;
+const MAX_BATCH_BYTES = 256 * 1024;
+const NEWLINE = Buffer.from('\n');
 
+/** One NATS message: consecutive spooled events of one subject (session). */
 interface Outgoing {
-  rec: SpooledRecord;
+  recs: SpooledRecord[];
+  subject: string;
+  data: Buffer;
+  /** The event's id for one event; first and last id and count for several (so a retry is de-duplicated, a different batch is not). */
+  msgID: string;
   attempts: number;
+}
+
+/**
+ * Groups records into messages: per subject, in spool order, at most
+ * MAX_BATCH_EVENTS events and `maxBytes` bytes each (an event bigger than
+ * that goes alone; the spool refuses any above NATS's max_payload).
+ */
+export function batchRecords(recs: readonly SpooledRecord[], maxBytes = MAX_BATCH_BYTES): Omit<Outgoing, 'attempts'>[] {
+  const open = new Map<string, { recs: SpooledRecord[]; bytes: number }>();
+  const out: Omit<Outgoing, 'attempts'>[] = [];
+  const close = (subject: string, b: { recs: SpooledRecord[] }): void => {
+    open.delete(subject);
+    const { recs: group } = b;
+    const first = group[0] as SpooledRecord;
+    const last = group[group.length - 1] as SpooledRecord;
+    const parts: Buffer[] = [];
+    for (const r of group) parts.push(r.data, NEWLINE);
+    parts.pop();
+    out.push({
+      recs: group,
+      subject,
+      data: group.length === 1 ? first.data : Buffer.concat(parts),
+      msgID: group.length === 1 ? first.id : `${first.id}-${last.id}-${group.length}`,
+    });
+  };
+  for (const r of recs) {
+    let b = open.get(r.subject);
+    if (b !== undefined && (b.recs.length >= MAX_BATCH_EVENTS || b.bytes + 1 + r.data.length > maxBytes)) {
+      close(r.subject, b);
+      b = undefined;
+    }
+    if (b === undefined) open.set(r.subject, (b = { recs: [], bytes: -1 }));
+    b.recs.push(r);
+    b.bytes += 1 + r.data.length;
+  }
+  for (const [subject, b] of open) close(subject, b);
+  return out;
 }
 
 function classify(err: unknown): string {
@@ -60,9 +106,12 @@ function classify(err: unknown): string {
 /**
  * Delivers audit events to JetStream through a durable local spool (DESIGN
  * §3.8, §5). `write()` only appends to the spool; a background publisher
- * sends spooled events with `Nats-Msg-Id` = event id, a bounded number at a
- * time, and removes each from the spool only when JetStream has acknowledged
- * it. Failed publishes are retried with jittered backoff, never dropped. The
+ * sends spooled events a bounded number at a time, several events of one
+ * session per message (JSON lines; `Nats-Msg-Id` is the event id for one
+ * event, and names first, last and count for several), and removes them from
+ * the spool only when JetStream has acknowledged their message. One PubAck
+ * per batch instead of per event: per-message wake-ups were most of the
+ * delivery cost at moderate rates. Failed publishes are retried with jittered backoff, never dropped. The
  * connection retries forever, so the sidecar starts and keeps spooling while
  * NATS is down, and catches up once it is back.
  *
@@ -280,7 +329,8 @@ export class JetStreamAuditTransport implements AuditTransport {
             const recs = await this.spool.take(this.maxInFlight - this.inFlight);
             if (recs.length === 0) break;
             this.inFlight += recs.length;
-            for (const rec of recs) this.send({ rec, attempts: 0 });
+            const maxPayload = this.nc?.info?.max_payload ?? MAX_BATCH_BYTES;
+            for (const m of batchRecords(recs, Math.min(MAX_BATCH_BYTES, maxPayload))) this.send({ ...m, attempts: 0 });
           }
         } while (this.pumpAgain && this.connected && !this.stopped);
       } catch (err) {
@@ -297,33 +347,33 @@ export class JetStreamAuditTransport implements AuditTransport {
   private send(o: Outgoing): void {
     const js = this.js;
     if (this.stopped) {
-      this.inFlight -= 1;
+      this.inFlight -= o.recs.length;
       return;
     }
     if (js === undefined || !this.connected) {
       this.parked.push(o);
       return;
     }
-    js.publish(o.rec.subject, o.rec.data, { msgID: o.rec.id, timeout: this.publishTimeoutMs }).then(
-      () => this.delivered1(o),
+    js.publish(o.subject, o.data, { msgID: o.msgID, timeout: this.publishTimeoutMs }).then(
+      () => this.delivered(o),
       (err: unknown) => this.failed(o, err),
     );
   }
 
-  private delivered1(o: Outgoing): void {
-    this.inFlight -= 1;
-    this.spool.ack(o.rec.id);
+  private delivered(o: Outgoing): void {
+    this.inFlight -= o.recs.length;
+    for (const r of o.recs) this.spool.ack(r.id);
     if (this.failing) {
       this.failing = false;
       this.log.info('audit events are being delivered again');
     }
-    this.hooks.onDelivered?.(1);
+    this.hooks.onDelivered?.(o.recs.length);
     this.pump();
   }
 
   private failed(o: Outgoing, err: unknown): void {
     if (this.stopped) {
-      this.inFlight -= 1;
+      this.inFlight -= o.recs.length;
       return;
     }
     const reason = classify(err);
