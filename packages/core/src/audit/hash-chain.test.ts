@@ -1,4 +1,5 @@
 import { GENESIS_HASH, type AuditEvent, type SessionEndedEvent, type UnsealedEvent } from './audit-event.js';
+import { canonicalJson } from './canonical-json.js';
 import { eventHash, SessionChainer, verifyChain } from './hash-chain.js';
 
 function unsealed(i: number, session = 'sess-1'): UnsealedEvent<SessionEndedEvent> {
@@ -33,6 +34,22 @@ describe('SessionChainer.seal', () => {
     expect(eventHash(reordered)).toBe(e.session.hash);
     expect(eventHash({ ...e, session: { ...e.session, seq: 2 } })).not.toBe(e.session.hash);
     expect(eventHash({ ...e, session: { ...e.session, prevHash: 'f'.repeat(64) } })).not.toBe(e.session.hash);
+  });
+
+  test('sealToText gives the canonical JSON of the sealed event, also when other members hold session-like text', () => {
+    const tricky: unknown[] = [
+      {},
+      { request: { query: { session: '{"id":"sess-1"}' } } },
+      { request: { params: { session: { id: 'sess-1', prevHash: GENESIS_HASH, seq: 1 } } } },
+      { aws: { resources: ['"session":{"id":"x"}'] }, reason: '"session":{' },
+      { session: { id: 'sess-1', parent: 'parent-session' } },
+    ];
+    for (const extra of tricky) {
+      // A fresh chain each time, so the nested object above is exactly the event's own session member.
+      const { event, text } = new SessionChainer().sealToText({ ...unsealed(1), ...(extra as object) } as UnsealedEvent<SessionEndedEvent>);
+      expect(text).toBe(canonicalJson(event));
+      expect(event.session.hash).toBe(eventHash(event));
+    }
   });
 
   test('sessions chain independently', () => {

@@ -18,12 +18,24 @@ export class SessionChainer {
   private prev = GENESIS_HASH;
 
   seal<E extends AuditEvent>(event: UnsealedEvent<E>): E {
-    this.seq += 1;
-    const session = { ...event.session, seq: this.seq, prevHash: this.prev, hash: '' };
+    return this.sealToText(event).event;
+  }
+
+  /**
+   * Seals `event` and also returns its canonical JSON text, hash included:
+   * the text hashed, with the hash spliced in, so a writer need not
+   * serialize the event again (and what it writes is canonical).
+   */
+  sealToText<E extends AuditEvent>(event: UnsealedEvent<E>): { event: E; text: string } {
+    const seq = this.seq + 1;
+    const unhashed = { ...event.session, seq, prevHash: this.prev };
+    const body = canonicalJson({ ...event, session: unhashed });
+    const hash = createHash('sha256').update(body).digest('hex');
+    const session = { ...unhashed, hash };
     const sealed = { ...event, session } as unknown as E;
-    session.hash = eventHash(sealed);
-    this.prev = session.hash;
-    return sealed;
+    this.seq = seq;
+    this.prev = hash;
+    return { event: sealed, text: withHash(body, unhashed, hash) ?? canonicalJson(sealed) };
   }
 
   get lastSeq(): number {
@@ -39,6 +51,23 @@ export class SessionChainer {
     this.seq = at.seq;
     this.prev = at.prev;
   }
+}
+
+const SESSION_MEMBER = '"session":{';
+
+/**
+ * The canonical text of the sealed event from that of the event without its
+ * hash: `hash` sorts first among the session's members (hash < id < parent <
+ * prevHash < seq), so it goes right after `"session":{`. The top-level
+ * session member is the last place its exact text occurs: the members after
+ * it (source, time, type, v …) hold no such object, and inside a string every
+ * quote is escaped. Undefined if it is not found (then the caller serializes).
+ */
+function withHash(body: string, session: object, hash: string): string | undefined {
+  const at = body.lastIndexOf(`"session":${canonicalJson(session)}`);
+  if (at < 0) return undefined;
+  const cut = at + SESSION_MEMBER.length;
+  return `${body.slice(0, cut)}"hash":"${hash}",${body.slice(cut)}`;
 }
 
 /** A place where a session's chain does not hold. */

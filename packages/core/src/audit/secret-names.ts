@@ -86,6 +86,8 @@ function squashedIsSecret(s: string): boolean {
 // Bodies repeat the same few hundred names; remembering verdicts keeps the
 // per-key cost to one map lookup. Bounded, since keys of user maps are arbitrary.
 const verdicts = new Map<string, boolean>();
+/** The same by the name as written, so a name seen before is not squashed again. */
+const rawVerdicts = new Map<string, boolean>();
 const MAX_REMEMBERED = 4096;
 
 /**
@@ -110,7 +112,13 @@ export function isSecretSquashed(squashed: string): boolean {
  * @example isSecretName('NextToken') // false
  */
 export function isSecretName(name: string): boolean {
-  return isSecretSquashed(squashName(name));
+  let verdict = rawVerdicts.get(name);
+  if (verdict === undefined) {
+    verdict = isSecretSquashed(squashName(name));
+    if (rawVerdicts.size >= MAX_REMEMBERED) rawVerdicts.clear();
+    rawVerdicts.set(name, verdict);
+  }
+  return verdict;
 }
 
 /**

@@ -97,13 +97,13 @@ function closingQuote(text: string, from: number, q: string): number {
  * name is a secret name. Returns where scanning resumes.
  */
 function secretValueAfterKey(text: string, keyStart: number, keyEnd: number, out: Finding[]): number {
-  const name = text.slice(keyStart, keyEnd);
   const n = text.length;
   let k = keyEnd;
   if (keyStart > 0 && text.charCodeAt(keyStart - 1) === C.Lt) {
     // An XML-like element in text that is not well-formed XML.
     let gt = k;
     while (gt < n && gt - k < 256 && text.charCodeAt(gt) !== C.Gt) gt++; // bounded: `<a <a <a …` stays linear
+    const name = text.slice(keyStart, keyEnd);
     if (text.charCodeAt(gt) !== C.Gt || text.charCodeAt(gt - 1) === C.Slash || !isSecretName(name)) return keyEnd;
     const lt = text.indexOf('<', gt + 1);
     const end = lt === -1 ? n : lt;
@@ -121,6 +121,8 @@ function secretValueAfterKey(text: string, keyStart: number, keyEnd: number, out
   if (sep === C.Colon && !quoted && (text.charCodeAt(keyStart - 1) === C.Colon || (text.charCodeAt(k) !== C.Space && text.charCodeAt(k) !== C.Tab))) return keyEnd;
   for (let s = 0; s < 16 && (text.charCodeAt(k) === C.Space || text.charCodeAt(k) === C.Tab); s++) k++;
   if (k >= n) return keyEnd;
+  // Only now the name: most words of a text are not followed by a separator.
+  const name = text.slice(keyStart, keyEnd);
   if (!isSecretName(name)) return keyEnd;
   const first = text.charCodeAt(k);
   if (first === C.LBrace || first === C.LBracket) return keyEnd; // structured: its members are checked one by one
@@ -146,18 +148,54 @@ function secretValueAfterKey(text: string, keyStart: number, keyEnd: number, out
   return Math.max(end, keyEnd);
 }
 
-/** Secret values named by a key in front of them. */
+/**
+ * Secret values named by a key in front of them. Only a key next to `<`
+ * (an element) or followed by `:` or `=` (after an optional quote and a few
+ * blanks) can name a value, so the scan jumps from one such character to the
+ * next with `indexOf` (native, ~6× faster than testing every character) and
+ * reads the key backwards from there. Keys are maximal runs of key
+ * characters, visited left to right; a key inside a value already hidden is
+ * skipped, as a forward scan would.
+ */
 function findNamedValues(text: string, out: Finding[]): void {
   const n = text.length;
-  let i = 0;
-  while (i < n) {
-    if (!isKeyChar(text.charCodeAt(i))) {
-      i++;
-      continue;
+  let colon = text.indexOf(':');
+  let equals = text.indexOf('=');
+  let lt = text.indexOf('<');
+  let resume = 0;
+  for (;;) {
+    let p = colon;
+    if (p < 0 || (equals >= 0 && equals < p)) p = equals;
+    if (p < 0 || (lt >= 0 && lt < p)) p = lt;
+    if (p < 0) return;
+    if (p === colon) colon = text.indexOf(':', p + 1);
+    else if (p === equals) equals = text.indexOf('=', p + 1);
+    else lt = text.indexOf('<', p + 1);
+
+    let keyStart: number;
+    let keyEnd: number;
+    if (text.charCodeAt(p) === C.Lt) {
+      keyStart = p + 1;
+      keyEnd = keyStart;
+      while (keyEnd < n && keyEnd - keyStart <= MAX_KEY && isKeyChar(text.charCodeAt(keyEnd))) keyEnd++;
+    } else {
+      let q = p;
+      for (let s = 0; s < 16 && q > 0 && (text.charCodeAt(q - 1) === C.Space || text.charCodeAt(q - 1) === C.Tab); s++) q--;
+      const before = text.charCodeAt(q - 1);
+      if (before === C.Quote) q -= text.charCodeAt(q - 2) === C.Backslash ? 2 : 1;
+      else if (before === C.Apos) q -= 1;
+      keyEnd = q;
+      keyStart = q;
+      while (keyStart > 0 && keyEnd - keyStart <= MAX_KEY && isKeyChar(text.charCodeAt(keyStart - 1))) keyStart--;
     }
-    let j = i + 1;
-    while (j < n && isKeyChar(text.charCodeAt(j))) j++;
-    i = j - i > MAX_KEY ? j : secretValueAfterKey(text, i, j, out);
+    if (keyStart === keyEnd || keyEnd - keyStart > MAX_KEY || keyStart < resume) continue;
+    resume = secretValueAfterKey(text, keyStart, keyEnd, out);
+    // Separators inside what was just hidden belong to the value, not to keys.
+    if (resume > p + 1) {
+      if (colon >= 0 && colon < resume) colon = text.indexOf(':', resume);
+      if (equals >= 0 && equals < resume) equals = text.indexOf('=', resume);
+      if (lt >= 0 && lt < resume) lt = text.indexOf('<', resume);
+    }
   }
 }
 
@@ -199,29 +237,44 @@ function looksRandom(text: string, start: number, end: number): boolean {
   return upper && lower && digit && seen.size >= 20;
 }
 
-/** AWS secret access keys (40 random base64 characters), session tokens, base64-wrapped PEM private keys. */
+/** Shortest base64 run any rule below looks at. */
+const MIN_B64_RUN = 32;
+
+/**
+ * AWS secret access keys (40 random base64 characters), session tokens,
+ * base64-wrapped PEM private keys: maximal base64 runs of 32 or more. A run
+ * that long covers every 32nd position, so the scan tests one character in
+ * 32 until it lands in a run, then reads that run out both ways.
+ */
 function findBase64Secrets(text: string, out: Finding[]): void {
   const n = text.length;
-  let i = 0;
-  while (i < n) {
-    if (!isB64(text.charCodeAt(i))) {
-      i++;
+  let from = 0; // no run of MIN_B64_RUN or more starts before `from` that was not handled
+  while (from + MIN_B64_RUN <= n) {
+    const probe = from + MIN_B64_RUN - 1;
+    if (!isB64(text.charCodeAt(probe))) {
+      from = probe + 1;
       continue;
     }
-    let j = i + 1;
+    let i = probe;
+    while (i > from && isB64(text.charCodeAt(i - 1))) i--;
+    let j = probe + 1;
     while (j < n && isB64(text.charCodeAt(j))) j++;
+    const len = j - i;
+    if (len < MIN_B64_RUN) {
+      from = j;
+      continue;
+    }
     let end = j;
     while (end < n && end - j < 2 && text.charCodeAt(end) === C.Eq) end++;
     const glued = (i > 0 && isB64Url(text.charCodeAt(i - 1))) || (end < n && isB64Url(text.charCodeAt(end)));
-    const len = j - i;
     if (len === 40 && !glued && looksRandom(text, i, j)) {
       out.push({ start: i, end, field: 'aws-secret-access-key' });
-    } else if (len >= 32 && SESSION_TOKEN_PREFIXES.some((p) => text.startsWith(p, i))) {
+    } else if (SESSION_TOKEN_PREFIXES.some((p) => text.startsWith(p, i))) {
       out.push({ start: i, end, field: 'aws-session-token' });
     } else if (len >= 64 && text.startsWith(B64_PEM, i) && Buffer.from(text.slice(i, i + 64), 'base64').toString('latin1').includes('PRIVATE KEY')) {
       out.push({ start: i, end, field: 'pem-private-key' });
     }
-    i = end;
+    from = end;
   }
 }
 

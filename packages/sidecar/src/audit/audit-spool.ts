@@ -202,12 +202,13 @@ export class AuditSpool {
 
   /**
    * Queues one sealed event; it is on disk within an event-loop turn.
+   * `text` is the event's JSON when the caller has it already (the chainer's canonical text).
    *
    * @throws AuditFullError when the spool is at its byte bound, the event is larger than `maxEventBytes`, or the spool is closed.
    */
-  append(event: AuditEvent): void {
+  append(event: AuditEvent, text?: string): void {
     if (this.closed) throw new AuditFullError('the audit spool is closed');
-    const line = Buffer.from(`${JSON.stringify(event)}\n`, 'utf8');
+    const line = Buffer.from(`${text ?? JSON.stringify(event)}\n`, 'utf8');
     if (line.length - 1 > this.maxEventBytes) {
       throw new AuditFullError(`audit event ${event.id} is ${line.length - 1} bytes, over the ${this.maxEventBytes}-byte limit`);
     }

@@ -8,8 +8,12 @@ import type { AuditEvent } from '@agentrail/core';
  * configured, open — recorded as an `audit.degraded` event).
  */
 export interface AuditTransport {
-  /** Appends one sealed event. Throws AuditFullError when the bound is reached. */
-  write(event: AuditEvent): void;
+  /**
+   * Appends one sealed event. `text`, when given, is its canonical JSON (what
+   * the chainer hashed, hash included), so it need not be serialized again.
+   * Throws AuditFullError when the bound is reached.
+   */
+  write(event: AuditEvent, text?: string): void;
   /** Whether a write would be accepted now. */
   accepting(): boolean;
   /** Waits until everything written so far is delivered (or the timeout passes); resolves whether it all was. */

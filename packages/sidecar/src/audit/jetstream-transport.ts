@@ -173,10 +173,10 @@ export class JetStreamAuditTransport implements AuditTransport {
     return transport;
   }
 
-  write(event: AuditEvent): void {
+  write(event: AuditEvent, text?: string): void {
     if (this.closing !== undefined) throw new AuditFullError('the audit transport is closed');
     try {
-      this.spool.append(event);
+      this.spool.append(event, text);
     } catch (err) {
       // A spool that still accepts refused this one event only: it is over the size limit.
       this.hooks.onError?.(this.spool.accepting() ? 'event-too-large' : 'spool-full');

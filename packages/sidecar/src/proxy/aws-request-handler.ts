@@ -485,11 +485,7 @@ export class AwsRequestHandler {
     if (region !== undefined) facts.region = region;
     if (ctx.operation !== undefined) facts.operation = ctx.operation;
     if (reqHeaders['user-agent'] !== undefined) facts.userAgent = reqHeaders['user-agent'];
-    try {
-      this.deps.audit.call(facts);
-    } catch (err) {
-      this.deps.logger.error('audit event could not be built', { requestId: ctx.requestId, error: err instanceof Error ? err.stack : String(err) });
-    }
+    this.deps.audit.call(facts);
   }
 }
 
