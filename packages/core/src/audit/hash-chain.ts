@@ -28,7 +28,7 @@ export class SessionChainer {
    */
   sealToText<E extends AuditEvent>(event: UnsealedEvent<E>): { event: E; text: string } {
     const seq = this.seq + 1;
-    const unhashed = { ...event.session, seq, prevHash: this.prev };
+    const unhashed = { ...event.session, prevHash: this.prev, seq }; // id, parent, prevHash, seq: canonical order
     const body = canonicalJson({ ...event, session: unhashed });
     const hash = createHash('sha256').update(body).digest('hex');
     const session = { ...unhashed, hash };

@@ -1,5 +1,5 @@
 import type { AwsProtocol } from '../aws/types.js';
-import type { BodyExcerpt } from './audit-event.js';
+import type { BodyExcerpt, BodyOmission } from './audit-event.js';
 import { bodyFormat, decodeText, truncateUtf8 } from './body-text.js';
 import { fieldMatcherFor } from './field-matcher.js';
 import { maskJson } from './json-masker.js';
@@ -61,17 +61,24 @@ const SCAN_FACTOR = 4;
  */
 export function maskBody(input: MaskBodyInput): MaskBodyResult {
   const { body, totalBytes, maxBytes } = input;
-  const base: BodyExcerpt = { bytes: totalBytes, truncated: false };
-  if (input.contentType !== undefined) base.contentType = input.contentType.slice(0, 256);
-  if (maxBytes <= 0) return { excerpt: { ...base, omitted: 'disabled' }, maskedFields: [] };
-  if (body === undefined) return { excerpt: totalBytes > 0 ? { ...base, omitted: 'streamed' } : base, maskedFields: [] };
+  const contentType = input.contentType?.slice(0, 256);
+  // Members in RFC 8785 order (bytes, contentType, omitted, text, truncated): events are hashed over canonical JSON.
+  const excerpt = (omitted: BodyOmission | undefined, text?: string, truncated = false): BodyExcerpt => ({
+    bytes: totalBytes,
+    ...(contentType !== undefined ? { contentType } : {}),
+    ...(omitted !== undefined ? { omitted } : {}),
+    ...(text !== undefined ? { text } : {}),
+    truncated,
+  });
+  if (maxBytes <= 0) return { excerpt: excerpt('disabled'), maskedFields: [] };
+  if (body === undefined) return { excerpt: excerpt(totalBytes > 0 ? 'streamed' : undefined), maskedFields: [] };
 
   const scanLimit = Math.max(maxBytes * SCAN_FACTOR, 4096);
   const bytes = body.length > scanLimit ? body.subarray(0, scanLimit) : body;
   const prefix = bytes.length < totalBytes;
   const text = decodeText(bytes, prefix);
   const format = bodyFormat({ contentType: input.contentType, protocol: input.protocol, direction: input.direction, text });
-  if (text === undefined || format === 'binary') return { excerpt: { ...base, omitted: 'binary' }, maskedFields: [] };
+  if (text === undefined || format === 'binary') return { excerpt: excerpt('binary'), maskedFields: [] };
 
   const matcher = fieldMatcherFor(input.operation, input.extraFields);
   const fields = new FieldList();
@@ -88,7 +95,7 @@ export function maskBody(input: MaskBodyInput): MaskBodyResult {
     masked = redacted.text;
   }
   const cut = truncateUtf8(masked, maxBytes);
-  return { excerpt: { ...base, truncated: prefix || cut.cut, text: cut.text }, maskedFields: fields.toArray() };
+  return { excerpt: excerpt(undefined, cut.text, prefix || cut.cut), maskedFields: fields.toArray() };
 }
 
 /** Query parameters as the data path has them (decoded, wire order), or as an event records them. */

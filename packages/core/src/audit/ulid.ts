@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -11,6 +11,9 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export class UlidFactory {
   private lastTime = -1;
   private readonly rand = new Uint8Array(10);
+  /** Random bytes drawn 4 KiB at a time: one call per id cost ~8 % of recording an event. */
+  private readonly pool = new Uint8Array(4096);
+  private poolAt = this.pool.length;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -21,7 +24,12 @@ export class UlidFactory {
       increment(this.rand);
     } else {
       this.lastTime = t;
-      this.rand.set(randomBytes(10));
+      if (this.poolAt + 10 > this.pool.length) {
+        randomFillSync(this.pool);
+        this.poolAt = 0;
+      }
+      this.rand.set(this.pool.subarray(this.poolAt, this.poolAt + 10));
+      this.poolAt += 10;
     }
     let time = '';
     for (let i = 0; i < 10; i++) {

@@ -62,6 +62,13 @@ export interface AuditRecorderOptions {
 interface SessionState {
   session: Session;
   chainer: SessionChainer;
+  /** The session's chain with each actor's members in canonical order (built once). */
+  chain: AuditEvent['chain'];
+}
+
+/** A copy of a small object with its members in RFC 8785 order, so the canonical JSON of an event needs no copy of it. */
+function inKeyOrder<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1))) as T;
 }
 
 /**
@@ -88,9 +95,13 @@ export class AuditRecorder {
   private queued: CallFacts[] = [];
   private readonly drain = (): void => this.recordQueued();
 
+  /** `opts.source` in canonical member order; `userAgent` sorts after every other member, so a call's can be appended. */
+  private readonly source: EventSource;
+
   constructor(private readonly opts: AuditRecorderOptions) {
     this.now = opts.now ?? Date.now;
     this.ids = new UlidFactory(this.now);
+    this.source = inKeyOrder(opts.source);
   }
 
   /** Whether a call may proceed: the trail can keep its event, or the gateway fails open. */
@@ -99,7 +110,7 @@ export class AuditRecorder {
   }
 
   sessionStarted(session: Session): void {
-    const state: SessionState = { session, chainer: new SessionChainer() };
+    const state: SessionState = { session, chainer: new SessionChainer(), chain: session.chain.map((a) => inKeyOrder(a)) };
     this.sessions.set(session.id, state);
     this.emit(state, { ...this.base(state, 'session.started', session.createdAt.getTime()) } as UnsealedEvent);
   }
@@ -158,7 +169,7 @@ export class AuditRecorder {
     const excerpt = (direction: 'request' | 'response', part: { body?: Buffer; bytes?: number; contentType?: string; streamed: boolean }) => {
       const off = (direction === 'request' ? f.recording?.requestBody : f.recording?.responseBody) === 'None';
       if (part.streamed || part.body === undefined || off) {
-        return { bytes: part.bytes ?? 0, truncated: false, omitted: part.streamed && !off ? 'streamed' as const : 'disabled' as const, ...(part.contentType !== undefined ? { contentType: part.contentType } : {}) };
+        return { bytes: part.bytes ?? 0, ...(part.contentType !== undefined ? { contentType: part.contentType } : {}), omitted: part.streamed && !off ? 'streamed' as const : 'disabled' as const, truncated: false };
       }
       const r = maskBody({
         operation: op, protocol: f.protocol, direction, body: part.body, totalBytes: part.bytes ?? part.body.length, maxBytes,
@@ -174,53 +185,61 @@ export class AuditRecorder {
     for (const m of f.responseMasked ?? []) masked.push(`response.${m} (policy, also for the agent)`);
     const requestBody = f.request.bytes === 0 && f.request.body === undefined ? undefined : excerpt('request', f.request);
     const responseBody = f.response.bytes === 0 ? undefined : excerpt('response', f.response);
+    const b = this.base(state, 'aws.call', f.startedAt);
+    // Members in RFC 8785 order at every level, so sealing serializes the event without copying it.
     const event: UnsealedEvent<AwsCallEvent> = {
-      ...this.base(state, 'aws.call', f.startedAt),
-      type: 'aws.call',
       aws: {
-        service: f.service,
+        ...(this.opts.account !== undefined ? { account: this.opts.account } : {}),
+        host: f.host.slice(0, 512),
         operation: op,
         region: f.region ?? f.operation?.region ?? '',
-        host: f.host.slice(0, 512),
-        resources: (f.operation?.resources ?? []).slice(0, 64),
-        ...(this.opts.account !== undefined ? { account: this.opts.account } : {}),
-        ...(f.role !== undefined ? { roleArn: f.role.roleArn, ...(f.role.sourceIdentity !== undefined ? { sourceIdentity: f.role.sourceIdentity.slice(0, 512) } : {}) } : {}),
         ...(f.response.requestId !== undefined ? { requestId: f.response.requestId.slice(0, 256) } : {}),
+        resources: (f.operation?.resources ?? []).slice(0, 64),
+        ...(f.role !== undefined ? { roleArn: f.role.roleArn } : {}),
+        service: f.service,
+        ...(f.role?.sourceIdentity !== undefined ? { sourceIdentity: f.role.sourceIdentity.slice(0, 512) } : {}),
       },
+      chain: b.chain,
+      decision: inKeyOrder(f.decision),
+      id: b.id,
+      initiator: b.initiator,
+      ...(masked.length > 0 ? { masking: { fields: masked.slice(0, 256) } } : {}),
       request: {
+        ...(requestBody !== undefined ? { body: requestBody } : {}),
+        ...(f.request.bytes !== undefined ? { bytes: f.request.bytes } : {}),
         method: f.method,
         path: f.path.slice(0, 4096),
         ...(Object.keys(query.query).length > 0 ? { query: query.query } : {}),
-        ...(f.request.bytes !== undefined ? { bytes: f.request.bytes } : {}),
-        ...(requestBody !== undefined ? { body: requestBody } : {}),
       },
       response: {
-        status: f.response.status,
-        from: f.response.from,
+        ...(responseBody !== undefined ? { body: responseBody } : {}),
         bytes: f.response.bytes,
-        latencyMs: Math.round(f.latencyMs * 1000) / 1000,
         ...(f.response.errorCode !== undefined ? { errorCode: f.response.errorCode.slice(0, 256) } : {}),
         ...(f.response.errorMessage !== undefined ? { errorMessage: f.response.errorMessage.slice(0, 2048) } : {}),
-        ...(responseBody !== undefined ? { body: responseBody } : {}),
+        from: f.response.from,
+        latencyMs: Math.round(f.latencyMs * 1000) / 1000,
+        status: f.response.status,
       },
-      decision: f.decision,
+      session: b.session,
+      source: f.userAgent !== undefined ? { ...b.source, userAgent: f.userAgent.slice(0, 512) } : b.source,
+      time: b.time,
+      type: 'aws.call',
+      v: 1,
     };
-    if (f.userAgent !== undefined) event.source = { ...event.source, userAgent: f.userAgent.slice(0, 512) };
-    if (masked.length > 0) event.masking = { fields: masked.slice(0, 256) };
     return event;
   }
 
   private base(state: SessionState, type: AuditEvent['type'], at: number): Omit<UnsealedEvent, 'type'> & { type: AuditEvent['type'] } {
     const { session } = state;
     return {
-      v: 1,
+      chain: state.chain,
       id: this.ids.next(),
+      initiator: session.initiator,
+      session: session.parentId === undefined ? { id: session.id } : { id: session.id, parent: session.parentId },
+      source: this.source,
       time: new Date(at).toISOString(),
       type,
-      session: session.parentId === undefined ? { id: session.id } : { id: session.id, parent: session.parentId },
-      initiator: session.initiator,
-      chain: [...session.chain],
-      source: this.opts.source,
+      v: 1,
     };
   }
 

@@ -239,7 +239,9 @@ export class JetStreamAuditTransport implements AuditTransport {
 
   private async connectLoop(): Promise<void> {
     const wait = this.opts.reconnectWaitMs ?? 250;
-    const nc = await connectWithRetry(() => connect(reconnectingNatsOptions('agentrail-sidecar-audit', this.opts.servers, wait, this.opts.nats)), {
+    // No async traces: the client would otherwise build an Error (stack capture) per publish, for nothing on success.
+    const options = reconnectingNatsOptions('agentrail-sidecar-audit', this.opts.servers, wait, { noAsyncTraces: true, ...this.opts.nats });
+    const nc = await connectWithRetry(() => connect(options), {
       stopped: () => this.stopped,
       pause: (ms) => new Promise<void>((resolve) => {
         this.wakeConnectLoop = resolve;
