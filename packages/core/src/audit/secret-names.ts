@@ -12,9 +12,18 @@
  * CloudTrail hides.
  */
 
+/** Member names repeat from body to body; bounded, since keys of user maps are arbitrary. */
+const squashedNames = new Map<string, string>();
+
 /** Lower-case letters and digits only. */
 export function squashName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  let squashed = squashedNames.get(name);
+  if (squashed === undefined) {
+    squashed = name.toLowerCase().replace(/[^a-z0-9]/g, '');
+    if (squashedNames.size >= 4096) squashedNames.clear();
+    squashedNames.set(name, squashed);
+  }
+  return squashed;
 }
 
 /** Names that are secrets as they stand. */
