@@ -142,6 +142,8 @@ export class JetStreamAuditTransport implements AuditTransport {
   private readonly flushWaiters = new Set<() => void>();
   private wakeConnectLoop: (() => void) | undefined;
   private pumpTimer: NodeJS.Timeout | undefined;
+  /** The last take filled the in-flight bound: more may be waiting, so an ack takes more at once. */
+  private backlog = false;
 
   private constructor(private readonly opts: JetStreamAuditTransportOptions) {
     this.log = opts.logger ?? createLogger('info', { component: 'audit-transport' });
@@ -328,7 +330,9 @@ export class JetStreamAuditTransport implements AuditTransport {
         do {
           this.pumpAgain = false;
           while (this.connected && !this.stopped && this.inFlight < this.maxInFlight) {
-            const recs = await this.spool.take(this.maxInFlight - this.inFlight);
+            const room = this.maxInFlight - this.inFlight;
+            const recs = await this.spool.take(room);
+            this.backlog = recs.length === room;
             if (recs.length === 0) break;
             this.inFlight += recs.length;
             const maxPayload = this.nc?.info?.max_payload ?? MAX_BATCH_BYTES;
@@ -370,7 +374,10 @@ export class JetStreamAuditTransport implements AuditTransport {
       this.log.info('audit events are being delivered again');
     }
     this.hooks.onDelivered?.(o.recs.length);
-    this.pump();
+    // Catching up (a backlog, a replay): take more now. Otherwise new events
+    // start the pump timer themselves, and waiting for it makes bigger batches.
+    if (this.backlog) this.pump();
+    else this.notifyIfDrained();
   }
 
   private failed(o: Outgoing, err: unknown): void {
