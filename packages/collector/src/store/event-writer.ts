@@ -3,7 +3,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { InsertResult } from './audit-store.js';
 import { BLOCK_EVENTS, BLOCK_RAW_BYTES, type BlockCodec } from './block-codec.js';
 import { keyOfId, msOfKey, nextSlot, SLOTS } from './event-key.js';
-import { invalidReason } from './event-validation.js';
+import { hashFormatReason, invalidShape } from './event-validation.js';
 import { sealedForm } from './sealed-form.js';
 import { eventText, qualifiedOperation } from './search-text.js';
 import type { SessionEntry, SessionLedger } from './session-ledger.js';
@@ -168,7 +168,7 @@ function prepare(events: readonly AuditEvent[]): Prepared[] {
   const reasons: string[] = [];
   const out: Prepared[] = [];
   events.forEach((event, i) => {
-    const reason = invalidReason(event);
+    const reason = invalidShape(event);
     if (reason !== undefined) {
       const id = (event as { id?: unknown } | null)?.id;
       bad.push(typeof id === 'string' ? id : `#${i}`);
@@ -181,6 +181,12 @@ function prepare(events: readonly AuditEvent[]): Prepared[] {
     } catch (err) {
       bad.push(event.id);
       reasons.push(`no canonical JSON form: ${(err as Error).message}`);
+      return;
+    }
+    const hashReason = sealed.hashOk ? undefined : hashFormatReason(event.session.hash);
+    if (hashReason !== undefined) {
+      bad.push(event.id);
+      reasons.push(hashReason);
       return;
     }
     out.push({ event, line: storedLine(event.session.hash, sealed.canonical), hashOk: sealed.hashOk, key: keyOfId(event.id), block: 0, pos: 0 });

@@ -26,6 +26,19 @@ describe('fastCanonicalJson', () => {
     expect(fastCanonicalJson(withUndefined)).toBe(canonicalJson(withUndefined));
   });
 
+  it('tells apart objects whose keys share a first key, a count, or a set in another order', () => {
+    const values: unknown[] = [
+      { a: 1, b: 2, c: 3 }, { a: 1, c: 3, b: 2 }, { a: 1, b: 2, d: 4 }, { a: 1, b: 2 }, { c: 3, b: 2, a: 1 },
+      { a: 1, b: undefined, c: 3 }, { a: { b: { a: [{ b: 1, a: 2 }, { a: 2, b: 1 }] } } },
+    ];
+    for (let round = 0; round < 2; round++) for (const v of values) expect(fastCanonicalJson(v)).toBe(canonicalJson(v));
+    // more shapes than the cache keeps: it starts again rather than growing
+    for (let i = 0; i < 3000; i++) {
+      const v = { [`k${i}`]: i, a: true, [`z${i % 7}`]: [null] };
+      expect(fastCanonicalJson(v)).toBe(canonicalJson(v));
+    }
+  });
+
   it('refuses what core refuses', () => {
     expect(() => fastCanonicalJson({ x: Number.NaN })).toThrow(TypeError);
     expect(() => fastCanonicalJson({ x: 1n })).toThrow(TypeError);

@@ -28,7 +28,12 @@ export const DECISION_ALLOW = 1;
  *   per-session chain state (max seq, verified seq and hash, anchor after
  *   retention) and what session-level filters (initiator, chain member,
  *   namespace) search, so those never scan events.
- * - `events_fts`: contentless, detail=none (see search-text.ts).
+ * - `events_fts`: contentless, detail=none (see search-text.ts). Each
+ *   batch's commit writes a segment; `automerge` 16 (default 4) merges 16
+ *   segments of a level at a time, so each entry is rewritten about half as
+ *   often: FTS5 costs ~25% less per event (3.2 instead of 4.3 µs measured
+ *   on bench events alone) for ~3 B/event more and more segments a query
+ *   visits (free-text p50 3.8 ms at 1 M events, 3.1 ms with 4).
  */
 const SCHEMA_1 = `
 CREATE TABLE terms (
@@ -100,6 +105,7 @@ CREATE INDEX events_decision ON events (decision) WHERE decision <> ${DECISION_A
 CREATE VIRTUAL TABLE events_fts USING fts5 (
   text, content = '', columnsize = 0, detail = none, tokenize = 'unicode61 remove_diacritics 2'
 );
+INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 16);
 `;
 
 /** MIGRATIONS[v] brings a store at user_version v to v + 1. */
