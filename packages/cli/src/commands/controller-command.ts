@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, createLogger, readConfigFile } from '@agentrail/core';
-import { GatewayPolicyController, loadControllerConfig, type ControllerConfig } from '@agentrail/controller';
+import type { ControllerConfig } from '@agentrail/controller';
 
 /** Maps CLI flags to config paths; only flags the user gave are passed on. */
 const FLAG_PATHS: Record<string, string> = {
@@ -29,6 +29,9 @@ export function registerControllerCommand(program: Command): void {
     .option('--workers <n>', 'concurrent reconciles (default 2)')
     .option('--log-level <level>', 'error | warn | info | debug')
     .action(async (opts: Record<string, string | undefined>) => {
+      // Loaded here, not with the CLI: the Kubernetes client alone is ~40 MiB of
+      // heap, which every other command (the sidecar in each pod) would carry.
+      const { GatewayPolicyController, loadControllerConfig } = await import('@agentrail/controller');
       const flags: Record<string, unknown> = {};
       for (const [flag, path] of Object.entries(FLAG_PATHS)) if (opts[flag] !== undefined) flags[path] = opts[flag];
       let config: ControllerConfig;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, createLogger } from '@agentrail/core';
-import { SqliteAuditStore } from '@agentrail/collector';
+import type { SqliteAuditStore } from '@agentrail/collector';
 import { StoreAuditTransport } from '../local/store-audit-transport.js';
 import { Sidecar, loadSidecarConfig } from '@agentrail/sidecar';
 
@@ -62,7 +62,8 @@ export function registerSidecarCommand(program: Command): void {
           throw new ConfigError([{ path: 'audit', message: 'no audit trail configured: give audit.natsUrl (--nats) or audit.storePath (--audit-store)' }]);
         }
         const logger = createLogger(config.logLevel, { component: 'sidecar' });
-        if (config.audit.storePath !== undefined) store = SqliteAuditStore.open(config.audit.storePath);
+        // The store (collector package) only when the trail is local: a cluster sidecar sends it to NATS.
+        if (config.audit.storePath !== undefined) store = (await import('@agentrail/collector')).SqliteAuditStore.open(config.audit.storePath);
         sidecar = new Sidecar({ config, logger, processMetrics: true, ...(store !== undefined ? { auditTransport: new StoreAuditTransport({ store, logger }) } : {}) });
       } catch (err) {
         if (err instanceof ConfigError) {
