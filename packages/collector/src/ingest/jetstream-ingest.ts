@@ -79,8 +79,10 @@ export interface JetStreamIngestOptions {
  * durable consumer, stores each batch in one transaction, and acks the
  * batch's messages only after the store committed it. Redeliveries and
  * sidecar replays are absorbed by the store's idempotent insert, so the trail
- * has no loss and no duplicates. A message that is not an audit event is
- * terminated (and counted), so it can neither stall nor loop.
+ * has no loss and no duplicates. A message carries one event or several of
+ * a session (JSON lines); a line that is not a storable event is counted and
+ * dropped, and a message with none is terminated, so it can neither stall
+ * nor loop.
  *
  * @example
  * const ingest = JetStreamIngest.start({ servers: 'nats://nats:4222', store });
