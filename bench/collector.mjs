@@ -24,6 +24,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import { pinSelf, PINNING } from './lib/procs.mjs';
+import { seededRandom } from './lib/random.mjs';
 import { summarise } from './lib/stats.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -61,15 +62,6 @@ for (const k of ['events', 'batch', 'queries']) {
 }
 
 // ---------------------------------------------------------------- events
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const B32 = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const HEX = '0123456789abcdef';
 const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -88,7 +80,7 @@ const ACCOUNT = '123456789012';
 
 /** A generator of sealed events, one mean gap apart (20 ms: 1 M events ≈ 5.5 h, 10 M ≈ 2.3 days). */
 function eventSource({ seed = 1, start = Date.UTC(2026, 4, 1), meanGapMs = 20, active = 200 } = {}) {
-  const rnd = mulberry32(seed);
+  const rnd = seededRandom(seed);
   const pick = (a) => a[Math.floor(rnd() * a.length)];
   const str = (n, abc = B32) => { let s = ''; for (let i = 0; i < n; i++) s += abc[Math.floor(rnd() * abc.length)]; return s; };
   const uuid = () => `${str(8, HEX)}-${str(4, HEX)}-4${str(3, HEX)}-a${str(3, HEX)}-${str(12, HEX)}`;
@@ -277,7 +269,7 @@ const fileBytes = statSync(file).size + (existsSync(`${file}-wal`) ? statSync(`$
 
 // ---------------------------------------------------------------- search
 store = SqliteAuditStore.open(file);
-const rq = mulberry32(99);
+const rq = seededRandom(99);
 const pickQ = (a) => a[Math.floor(rq() * a.length)];
 const span = src.now() - src.start;
 const at = (f) => new Date(src.start + f * span);

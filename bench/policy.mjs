@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pinSelf, PINNING } from './lib/procs.mjs';
+import { seededRandom } from './lib/random.mjs';
 import { summarise } from './lib/stats.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -42,14 +43,7 @@ const RULES = Number(opts.rules);
 if (PINNING) pinSelf(0);
 
 // Seeded PRNG: the same policies and calls on every run.
-let seed = 0x5eed;
-const rnd = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const rnd = seededRandom(0x5eed);
 const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
 
 const ACCOUNT = '123456789012';
