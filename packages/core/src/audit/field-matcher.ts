@@ -1,5 +1,6 @@
 import { sensitiveFieldsOf } from '../aws/sensitive-fields.js';
-import { isSecretSquashed, squashName } from './secret-names.js';
+import { FieldPaths } from '../policy/field-paths.js';
+import { isSecretSquashed } from './secret-names.js';
 
 /**
  * Decides, for one operation, which fields of its bodies are secrets: the
@@ -44,32 +45,11 @@ function operationMatches(pattern: string, operation: string): boolean {
   return pattern.endsWith('*') ? operation.startsWith(pattern.slice(0, -1)) : pattern === operation;
 }
 
-/** Field specs → last squashed segment → the squashed segments before it. */
-type SpecIndex = Map<string, string[][]>;
-
-function addSpec(index: SpecIndex, spec: string): void {
-  const segments = spec.split('.').map((s) => squashName(s.replace(/\[\]|\*$/g, ''))).filter((s) => s !== '');
-  const last = segments.pop();
-  if (last === undefined) return;
-  const list = index.get(last);
-  if (list === undefined) index.set(last, [segments]);
-  else list.push(segments);
-}
-
-function endsWithPath(ancestors: readonly string[], path: readonly string[]): boolean {
-  if (path.length > ancestors.length) return false;
-  const offset = ancestors.length - path.length;
-  for (let i = 0; i < path.length; i++) if (ancestors[offset + i] !== path[i]) return false;
-  return true;
-}
-
 class OperationFieldMatcher implements FieldMatcher {
-  constructor(private readonly specs: SpecIndex) {}
+  constructor(private readonly paths: FieldPaths) {}
 
   isSecret(ancestors: readonly string[], name: string): boolean {
-    if (isSecretSquashed(name)) return true;
-    const paths = this.specs.get(name);
-    return paths !== undefined && paths.some((p) => endsWithPath(ancestors, p));
+    return isSecretSquashed(name) || this.paths.matches(ancestors, name);
   }
 }
 
@@ -87,13 +67,8 @@ export function fieldMatcherFor(operation: string, extraFields: readonly string[
   const key = extraFields.length === 0 ? operation : `${operation}\n${extraFields.join('\n')}`;
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
-  const index: SpecIndex = new Map();
-  for (const entry of OPERATION_FIELDS) {
-    if (entry.operations.some((p) => operationMatches(p, operation))) for (const f of entry.fields) addSpec(index, f);
-  }
-  for (const f of sensitiveFieldsOf(operation)) addSpec(index, f);
-  for (const f of extraFields) addSpec(index, f);
-  const matcher = new OperationFieldMatcher(index);
+  const specs = OPERATION_FIELDS.filter((entry) => entry.operations.some((p) => operationMatches(p, operation))).flatMap((entry) => entry.fields);
+  const matcher = new OperationFieldMatcher(new FieldPaths([...specs, ...sensitiveFieldsOf(operation), ...extraFields]));
   if (cache.size >= MAX_CACHED) cache.clear();
   cache.set(key, matcher);
   return matcher;

@@ -1,6 +1,6 @@
 import type { FieldMatcher } from './field-matcher.js';
 import { PAIR_NAME_KEYS, PAIR_VALUE_KEYS, isSecretName, squashName } from './secret-names.js';
-import { FieldList, MASK, applyEdits, childPath, type TextEdit } from './text-edits.js';
+import { FieldList, MASK, applyEdits, childPath, closingQuote, type TextEdit } from './text-edits.js';
 
 /**
  * Masks secret members of a JSON document in place: the text keeps its
@@ -96,20 +96,11 @@ class JsonScanner {
 
   /** Moves past a string token; returns its raw text (with quotes). */
   private string(): string {
-    const t = this.text;
     const start = this.pos;
-    let from = start + 1;
-    for (;;) {
-      const q = t.indexOf('"', from);
-      if (q === -1) throw END;
-      let backslashes = 0;
-      for (let b = q - 1; b > start && t.charCodeAt(b) === 92; b--) backslashes++;
-      if (backslashes % 2 === 0) {
-        this.pos = q + 1;
-        return t.slice(start, this.pos);
-      }
-      from = q + 1;
-    }
+    const q = closingQuote(this.text, start + 1);
+    if (q === -1) throw END;
+    this.pos = q + 1;
+    return this.text.slice(start, this.pos);
   }
 
   /** Moves past a number or `true`/`false`/`null`; true for a number. */

@@ -29,6 +29,23 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   return out + text.slice(at);
 }
 
+/**
+ * Index of the quote `q` that closes a string whose content starts at
+ * `from`, skipping backslash-escaped ones; -1 when the text ends first (a
+ * cut-off string). The JSON scanners and the text redactor share it.
+ */
+export function closingQuote(text: string, from: number, q = '"'): number {
+  let j = from;
+  for (;;) {
+    const k = text.indexOf(q, j);
+    if (k === -1) return -1;
+    let backslashes = 0;
+    for (let b = k - 1; b >= from && text.charCodeAt(b) === 92 /* backslash */; b--) backslashes++;
+    if (backslashes % 2 === 0) return k;
+    j = k + 1;
+  }
+}
+
 /** Masked field paths, first seen first, bounded (the event keeps at most 256 in all). */
 export class FieldList {
   private readonly seen = new Set<string>();

@@ -1,5 +1,5 @@
 import { isSecretName, squashName } from './secret-names.js';
-import { MASK, applyEdits, type TextEdit } from './text-edits.js';
+import { MASK, applyEdits, closingQuote, type TextEdit } from './text-edits.js';
 
 /**
  * Finds secrets in free text by their shape: what the masking falls back to
@@ -79,19 +79,6 @@ function unquotedEnd(text: string, from: number, toLineEnd: boolean): number {
   return j;
 }
 
-/** Index of the closing quote `q` from `from`, skipping backslash-escaped ones; the text's end when there is none (a cut-off value). */
-function closingQuote(text: string, from: number, q: string): number {
-  let j = from;
-  for (;;) {
-    const k = text.indexOf(q, j);
-    if (k === -1) return text.length;
-    let backslashes = 0;
-    for (let b = k - 1; b >= from && text.charCodeAt(b) === C.Backslash; b--) backslashes++;
-    if (backslashes % 2 === 0) return k;
-    j = k + 1;
-  }
-}
-
 /**
  * `name = value`, `name: value`, `"name": "value"`, `name="value"`,
  * `\"name\":\"value\"` (JSON inside a string) and `<name>value<` where the
@@ -135,7 +122,8 @@ function secretValueAfterKey(text: string, keyStart: number, keyEnd: number, out
     end = close === -1 ? n : close;
   } else if (first === C.Quote || first === C.Apos) {
     start = k + 1;
-    end = closingQuote(text, start, first === C.Quote ? '"' : "'");
+    const close = closingQuote(text, start, first === C.Quote ? '"' : "'");
+    end = close === -1 ? n : close; // a cut-off value runs to the end
   } else {
     start = k;
     // Header-like values have spaces (`Authorization: AWS4-HMAC-SHA256 Credential=…`).

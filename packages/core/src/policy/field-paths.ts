@@ -8,9 +8,11 @@ import { squashName } from '../audit/secret-names.js';
  * levels and XML list wrappers left out) ends with the path's members —
  * `Credentials.SecretAccessKey` meets the JSON `{"Credentials":{…}}` and the
  * XML `<AssumeRoleResponse><AssumeRoleResult><Credentials>…`. Names are
- * compared squashed (case and `-`/`_` ignored), as the built-in audit
- * masking compares them, so a path means the same in `in: Audit` and
- * `in: Response`. `[*]` only documents a list level; it may be left out.
+ * compared squashed (case and `-`/`_` ignored). The built-in audit masking
+ * matches its per-operation fields and a policy's `in: Audit` paths with this
+ * class too (audit/field-matcher.ts), so a path means the same in `in: Audit`
+ * and `in: Response`. `[*]` only documents a list level; it may be left out
+ * (squashing drops the brackets).
  */
 export class FieldPaths {
   /** Last squashed member → the squashed members before it, per path. */
@@ -18,7 +20,7 @@ export class FieldPaths {
 
   constructor(paths: readonly string[]) {
     for (const p of paths) {
-      const segments = p.split('.').map((s) => squashName(s.replace(/\[\*?\]/g, ''))).filter((s) => s !== '');
+      const segments = p.split('.').map(squashName).filter((s) => s !== '');
       const last = segments.pop();
       if (last === undefined) continue;
       const list = this.byLast.get(last);

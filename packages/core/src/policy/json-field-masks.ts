@@ -1,4 +1,4 @@
-import { MASK, applyEdits, childPath, type TextEdit } from '../audit/text-edits.js';
+import { MASK, applyEdits, childPath, closingQuote, type TextEdit } from '../audit/text-edits.js';
 import { squashName } from '../audit/secret-names.js';
 import { MAX_DEPTH, type FieldPaths } from './field-paths.js';
 
@@ -65,20 +65,11 @@ class Scanner {
   }
 
   private string(): string {
-    const t = this.t;
     const start = this.pos;
-    let i = start + 1;
-    for (;;) {
-      const q = t.indexOf('"', i);
-      if (q === -1) throw MALFORMED;
-      let backslashes = 0;
-      for (let b = q - 1; b > start && t.charCodeAt(b) === 92; b--) backslashes++;
-      if (backslashes % 2 === 0) {
-        this.pos = q + 1;
-        return t.slice(start, this.pos);
-      }
-      i = q + 1;
-    }
+    const q = closingQuote(this.t, start + 1);
+    if (q === -1) throw MALFORMED;
+    this.pos = q + 1;
+    return this.t.slice(start, this.pos);
   }
 
   private literal(): void {
