@@ -173,8 +173,8 @@ export class AuditRecorder {
       }
       const r = maskBody({
         operation: op, protocol: f.protocol, direction, body: part.body, totalBytes: part.bytes ?? part.body.length, maxBytes,
-        // Policy paths index lists (`Parameters[*].Value`); built-in masking matches by field path alone.
-        ...(f.auditMasks !== undefined ? { extraFields: f.auditMasks.map((p) => p.replace(/\[[^\]]*\]/g, '')) } : {}),
+        // Policy paths may index lists (`Parameters[*].Value`); field names are squashed, which drops the brackets.
+        ...(f.auditMasks !== undefined ? { extraFields: f.auditMasks } : {}),
         ...(part.contentType !== undefined ? { contentType: part.contentType } : {}),
       });
       for (const m of r.maskedFields) masked.push(`${direction}.${m}`);

@@ -6,7 +6,7 @@
  */
 export function responseError(headers: Record<string, string | string[] | undefined>, body: Buffer | undefined): { code?: string; message?: string } {
   const out: { code?: string; message?: string } = {};
-  const header = first(headers['x-amzn-errortype']);
+  const header = headerValue(headers['x-amzn-errortype']);
   if (header !== undefined) out.code = header.split(':')[0];
   if (body === undefined || body.length === 0) return out;
   const text = body.toString('utf8', 0, Math.min(body.length, 16_384)).trimStart();
@@ -33,10 +33,11 @@ export function responseError(headers: Record<string, string | string[] | undefi
 
 /** The request id AWS assigned, from whichever header the service uses. */
 export function awsRequestId(headers: Record<string, string | string[] | undefined>): string | undefined {
-  return first(headers['x-amzn-requestid']) ?? first(headers['x-amz-request-id']) ?? first(headers['x-amzn-request-id']);
+  return headerValue(headers['x-amzn-requestid']) ?? headerValue(headers['x-amz-request-id']) ?? headerValue(headers['x-amzn-request-id']);
 }
 
-function first(v: string | string[] | undefined): string | undefined {
+/** A header's value (the first, when it came more than once). */
+export function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 

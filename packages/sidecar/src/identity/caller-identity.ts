@@ -1,5 +1,6 @@
-import { request, type Dispatcher } from 'undici';
-import { SigningKeyCache, resolveEndpoint, sha256Hex, signRequest, type SigningCredentials } from '@agentrail/core';
+import type { Dispatcher } from 'undici';
+import type { SigningCredentials } from '@agentrail/core';
+import { stsQuery } from './sts-query.js';
 
 export interface CallerIdentity {
   arn: string;
@@ -20,22 +21,10 @@ export async function getCallerIdentity(opts: {
   dispatcher?: Dispatcher;
   timeoutMs?: number;
 }): Promise<CallerIdentity> {
-  const base = new URL(opts.endpoint ?? resolveEndpoint('sts', opts.region) ?? `https://sts.${opts.region}.amazonaws.com`);
-  const body = 'Action=GetCallerIdentity&Version=2011-06-15';
-  const headers: Record<string, string> = { host: base.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'content-length': String(body.length) };
-  signRequest({ method: 'POST', path: '/', query: [], headers }, opts.credentials, { region: opts.region, service: 'sts', payloadHash: sha256Hex(Buffer.from(body)), contentSha256Header: false }, new SigningKeyCache());
-  const res = await request(new URL('/', base), {
-    method: 'POST', headers, body,
-    headersTimeout: opts.timeoutMs ?? 10_000, bodyTimeout: opts.timeoutMs ?? 10_000,
-    ...(opts.dispatcher !== undefined ? { dispatcher: opts.dispatcher } : {}),
-  });
-  const text = await res.body.text();
-  if (res.statusCode !== 200) {
-    const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `HTTP ${res.statusCode}`;
-    throw new Error(`STS GetCallerIdentity failed: ${code}`);
-  }
+  const answer = await stsQuery([['Action', 'GetCallerIdentity'], ['Version', '2011-06-15']], opts.credentials, opts);
+  if (answer.status !== 200) throw new Error(`STS GetCallerIdentity failed: ${answer.field('Code') ?? `HTTP ${answer.status}`}`);
   const field = (name: string): string => {
-    const v = new RegExp(`<${name}>([^<]+)</${name}>`).exec(text)?.[1];
+    const v = answer.field(name);
     if (v === undefined) throw new Error(`STS GetCallerIdentity answer has no ${name}`);
     return v;
   };

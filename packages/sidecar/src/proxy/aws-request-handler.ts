@@ -14,7 +14,7 @@ import {
 import { planBody, type BodyPlan } from './body-plan.js';
 import { SessionRegistry, type EphemeralCredentials, type Session } from '../credentials/session-registry.js';
 import type { AuditRecorder, CallFacts } from '../audit/audit-recorder.js';
-import { awsRequestId, responseError } from '../audit/response-error.js';
+import { awsRequestId, headerValue, responseError } from '../audit/response-error.js';
 import type { SidecarMetrics } from '../ops/sidecar-metrics.js';
 import type { PolicyGate } from './policy-gate.js';
 import type { RoleCredentials } from './role-credentials.js';
@@ -299,7 +299,9 @@ export class AwsRequestHandler {
     req: IncomingMessage, res: ServerResponse, ctx: CallContext, auth: CallerAuth, plan: BodyPlan,
     payloadHash: string, callerSeed: string, buffered: Buffer | undefined, signal: AbortSignal,
   ): Promise<void> {
-    const upstreamCreds = await this.upstreamCredentialsFor(ctx);
+    let upstreamCreds = this.upstreamCredentialsFor(ctx);
+    // Only a role's first call (or one whose role credentials are being refreshed) waits.
+    if (upstreamCreds instanceof Promise) upstreamCreds = await upstreamCreds;
     const dest = upstreamTarget(this.deps.routing, { service: auth.service, region: auth.region, host: ctx.host, path: ctx.target.path, endpoint: ctx.operation?.endpoint });
     if (dest === undefined) throw callerError('UpstreamUnavailable', ctx, `No AWS endpoint is known for service ${auth.service} in region ${auth.region}.`);
     ctx.upstreamHost = dest.host;
@@ -347,8 +349,12 @@ export class AwsRequestHandler {
     this.record(ctx, status < 400 ? 'forwarded' : 'upstream_error');
   }
 
-  /** The default credentials, or the role a policy names (AssumeRole once per session, then cached). */
-  private async upstreamCredentialsFor(ctx: CallContext): Promise<SigningCredentials> {
+  /**
+   * The default credentials, or the role a policy names (AssumeRole once per
+   * session, then cached). A promise only when STS must be asked: a call that
+   * needs no new credentials takes no extra await.
+   */
+  private upstreamCredentialsFor(ctx: CallContext): SigningCredentials | Promise<SigningCredentials> {
     const role = ctx.policy?.upstream;
     if (role === undefined) {
       const creds = this.deps.upstreamCredentials.current();
@@ -356,15 +362,15 @@ export class AwsRequestHandler {
       return creds;
     }
     const session = (ctx.creds as EphemeralCredentials).session;
-    try {
-      return await this.deps.roleCredentials.get({
-        roleArn: role.roleArn, session: session.id, chain: session.chain,
-        ...(role.sourceIdentity === 'Initiator' ? { sourceIdentity: session.initiator } : {}),
-      });
-    } catch (err) {
+    const creds = this.deps.roleCredentials.get({
+      roleArn: role.roleArn, session: session.id, chain: session.chain,
+      ...(role.sourceIdentity === 'Initiator' ? { sourceIdentity: session.initiator } : {}),
+    });
+    if (!(creds instanceof Promise)) return creds;
+    return creds.catch((err: unknown) => {
       this.deps.logger.warn('cannot assume the policy role', { requestId: ctx.requestId, roleArn: role.roleArn, policy: role.policy, error: String(err) });
       throw callerError('UpstreamUnavailable', ctx, `The gateway could not assume ${role.roleArn} (named by ${role.policy}).`);
-    }
+    });
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, ctx: CallContext, err: unknown, callerGone: boolean): void {
@@ -429,15 +435,11 @@ export class AwsRequestHandler {
   /** The call's audit event; after the response, so it never delays the caller. */
   private audit(ctx: CallContext, latencyMs: number): void {
     const r = ctx.response;
-    const header = (h: Record<string, string | string[] | undefined>, name: string): string | undefined => {
-      const v = h[name];
-      return Array.isArray(v) ? v[0] : v;
-    };
     const reqHeaders = ctx.reqHeaders;
     const captured = r.captured.length === 0 ? undefined : r.captured.length === 1 ? r.captured[0] : Buffer.concat(r.captured);
     const response: CallFacts['response'] = { status: r.status, from: r.from, bytes: r.bytes, streamed: false };
     if (r.from === 'upstream') {
-      const contentType = header(r.headers, 'content-type');
+      const contentType = headerValue(r.headers['content-type']);
       if (contentType !== undefined) response.contentType = contentType;
       const id = awsRequestId(r.headers);
       if (id !== undefined) response.requestId = id;
@@ -589,8 +591,7 @@ function exchange(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, res:
  * XML is withheld (replaced by an empty body) rather than passed on unmasked.
  */
 function maskedResponse(tap: ResponseTap, body: Buffer): Buffer {
-  const contentType = tap.headers['content-type'];
-  const result = applyFieldMasks(body, Array.isArray(contentType) ? contentType[0] : contentType, tap.maskPaths ?? []);
+  const result = applyFieldMasks(body, headerValue(tap.headers['content-type']), tap.maskPaths ?? []);
   tap.masked = result.masked;
   return result.unparsed === true && body.length > 0 ? Buffer.alloc(0) : result.body;
 }

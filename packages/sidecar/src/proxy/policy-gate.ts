@@ -19,10 +19,6 @@ export class PolicyGate {
     this.set = set;
   }
 
-  get known(): boolean {
-    return this.set !== undefined;
-  }
-
   decide(req: PolicyRequest): PolicyDecision {
     if (this.set !== undefined) return this.set.evaluate(req);
     const allow = this.opts.unavailableAction === 'Allow';

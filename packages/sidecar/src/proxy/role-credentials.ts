@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { request, type Dispatcher } from 'undici';
-import { SigningKeyCache, resolveEndpoint, sha256Hex, signRequest, type Logger, type SigningCredentials } from '@agentrail/core';
+import type { Dispatcher } from 'undici';
+import { SigningKeyCache, type Logger, type SigningCredentials } from '@agentrail/core';
+import { stsQuery } from '../identity/sts-query.js';
 
 /** Who a role session is for: SourceIdentity and the session tags come from it. */
 export interface RoleSubject {
@@ -110,14 +111,9 @@ export class RoleCredentials {
       ['Tags.member.2.Key', 'agentrail:session'], ['Tags.member.2.Value', tagValue(subject.session)],
     ];
     if (subject.sourceIdentity !== undefined) params.push(['SourceIdentity', sourceIdentity(subject.sourceIdentity)]);
-    const body = params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-    const url = new URL(this.opts.endpoint ?? resolveEndpoint('sts', this.opts.region) ?? `https://sts.${this.opts.region}.amazonaws.com`);
-    const headers: Record<string, string> = { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) };
-    signRequest({ method: 'POST', path: '/', query: [], headers }, base, { region: this.opts.region, service: 'sts', payloadHash: sha256Hex(Buffer.from(body)), contentSha256Header: false }, this.keys);
-    const res = await request(new URL('/', url), { method: 'POST', headers, body, dispatcher: this.opts.dispatcher, headersTimeout: 10_000, bodyTimeout: 10_000 });
-    const text = await res.body.text();
-    const field = (name: string): string | undefined => new RegExp(`<${name}>([^<]+)</${name}>`).exec(text)?.[1];
-    if (res.statusCode !== 200) throw new Error(`STS AssumeRole ${subject.roleArn} failed: ${field('Code') ?? `HTTP ${res.statusCode}`}: ${field('Message') ?? ''}`);
+    const answer = await stsQuery(params, base, { region: this.opts.region, endpoint: this.opts.endpoint, dispatcher: this.opts.dispatcher, keys: this.keys });
+    const { field } = answer;
+    if (answer.status !== 200) throw new Error(`STS AssumeRole ${subject.roleArn} failed: ${field('Code') ?? `HTTP ${answer.status}`}: ${field('Message') ?? ''}`);
     const accessKeyId = field('AccessKeyId');
     const secretAccessKey = field('SecretAccessKey');
     const sessionToken = field('SessionToken');
