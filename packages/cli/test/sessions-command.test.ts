@@ -56,6 +56,11 @@ describe('agentrail sessions', () => {
     expect(ids(r.stdout)).toEqual([IDS.root, IDS.other].sort());
   });
 
+  it('reads audit.db in AGENTRAIL_HOME, where `agentrail run` writes it', async () => {
+    const r = await runCli(['sessions', '--roots'], { now, env: { AGENTRAIL_HOME: trail.dir } });
+    expect(ids(r.stdout)).toEqual([IDS.root, IDS.other].sort());
+  });
+
   it('refuses a store that does not exist, exit 2, and does not create it', async () => {
     const missing = join(trail.dir, 'nope.db');
     const r = await runCli(['sessions', '--store', missing], { now });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { HttpAuditReader, SqliteAuditStore, type AuditReader, type AuditStore } from '@agentrail/collector';
 import { ConfigError } from '@agentrail/core';
+import { defaultStorePath } from '../local/agentrail-home.js';
 import type { CliIo } from './cli-io.js';
 import { CliError, CliUsageError } from './command-errors.js';
 
@@ -38,9 +39,13 @@ export function addSourceOptions(cmd: Command, opts: { server: boolean }): Comma
   return cmd;
 }
 
-/** The store path the flags and environment name, with `~/` expanded (it may come from a config or a quoted argument). */
+/**
+ * The store path the flags and environment name — the one `agentrail run`
+ * writes (`defaultStorePath`) — with `~/` expanded (it may come from a
+ * config or a quoted argument).
+ */
 export function resolveStorePath(flags: SourceFlags, io: CliIo): string {
-  const raw = flags.store ?? io.env['AGENTRAIL_STORE'] ?? join(io.homedir, '.agentrail', 'audit.db');
+  const raw = flags.store ?? defaultStorePath(io.env, io.homedir);
   if (raw === '~') return io.homedir;
   return raw.startsWith('~/') ? join(io.homedir, raw.slice(2)) : raw;
 }
