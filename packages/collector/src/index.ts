@@ -1,6 +1,7 @@
 export type {
   AuditReader, AuditStore, ChainStatus, InsertResult, SearchQuery, SearchResult, SessionQuery, SessionSummary, SessionTree, VerifyReport,
 } from './store/audit-store.js';
+export { DEFAULT_LIMIT, MAX_LIMIT } from './store/audit-store.js';
 export { AuditApiError, CollectorError } from './errors.js';
 export type { AuditApiErrorCode } from './errors.js';
 export { createAuditApiHandler } from './api/audit-api.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigError } from '@agentrail/core';
 import { Collector, loadCollectorConfig } from '@agentrail/collector';
+import { configFlags, loadOrExit, stopOnSignals } from './service-command.js';
 
 /** Maps CLI flags to config paths; only flags the user gave are passed on. */
 const FLAG_PATHS: Record<string, string> = {
@@ -32,25 +32,10 @@ export function registerCollectorCommand(program: Command): void {
     .option('--retention-days <days>', 'delete events older than this (0: keep everything)')
     .option('--log-level <level>', 'error | warn | info | debug')
     .action(async (opts: Record<string, string | undefined>) => {
-      const flags: Record<string, unknown> = {};
-      for (const [flag, path] of Object.entries(FLAG_PATHS)) if (opts[flag] !== undefined) flags[path] = opts[flag];
-      let collector: Collector;
-      try {
-        collector = new Collector(loadCollectorConfig({ flags, env: process.env, ...(opts['config'] !== undefined ? { configFile: opts['config'] } : {}) }));
-      } catch (err) {
-        if (err instanceof ConfigError) {
-          process.stderr.write(`agentrail collector: ${err.message}\n`);
-          process.exit(2);
-        }
-        throw err;
-      }
+      const flags = configFlags(opts, FLAG_PATHS);
+      const collector = await loadOrExit('collector', () => new Collector(loadCollectorConfig({ flags, env: process.env, ...(opts['config'] !== undefined ? { configFile: opts['config'] } : {}) })));
       const { apiUrl } = await collector.start();
       process.stdout.write(`${JSON.stringify({ api: apiUrl })}\n`);
-      const shutdown = (signal: string) => {
-        process.stderr.write(`agentrail collector: ${signal}, stopping\n`);
-        void collector.stop().then(() => process.exit(0));
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
+      stopOnSignals('collector', 'stopping', () => collector.stop());
     });
 }

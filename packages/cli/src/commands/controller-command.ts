@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { ConfigError, createLogger, readConfigFile } from '@agentrail/core';
+import { createLogger, readConfigFile } from '@agentrail/core';
 import type { ControllerConfig } from '@agentrail/controller';
+import { configFlags, loadOrExit, stopOnSignals } from './service-command.js';
 
 /** Maps CLI flags to config paths; only flags the user gave are passed on. */
 const FLAG_PATHS: Record<string, string> = {
@@ -32,27 +33,12 @@ export function registerControllerCommand(program: Command): void {
       // Loaded here, not with the CLI: the Kubernetes client alone is ~40 MiB of
       // heap, which every other command (the sidecar in each pod) would carry.
       const { GatewayPolicyController, loadControllerConfig } = await import('@agentrail/controller');
-      const flags: Record<string, unknown> = {};
-      for (const [flag, path] of Object.entries(FLAG_PATHS)) if (opts[flag] !== undefined) flags[path] = opts[flag];
-      let config: ControllerConfig;
-      try {
-        config = loadControllerConfig({ flags, env: process.env, file: readConfigFile(opts['config']) });
-      } catch (err) {
-        if (err instanceof ConfigError) {
-          process.stderr.write(`agentrail controller: ${err.message}\n`);
-          process.exit(2);
-        }
-        throw err;
-      }
+      const flags = configFlags(opts, FLAG_PATHS);
+      const config: ControllerConfig = await loadOrExit('controller', () => loadControllerConfig({ flags, env: process.env, file: readConfigFile(opts['config']) }));
       const logger = createLogger(config.logLevel, { component: 'controller' });
       const controller = GatewayPolicyController.fromConfig(config, logger);
       const { opsUrl } = await controller.start();
       process.stdout.write(`${JSON.stringify({ ops: opsUrl, identity: config.leaderElection.identity })}\n`);
-      const shutdown = (signal: string) => {
-        process.stderr.write(`agentrail controller: ${signal}, releasing the lease\n`);
-        void controller.stop().then(() => process.exit(0));
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
+      stopOnSignals('controller', 'releasing the lease', () => controller.stop());
     });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseTimeBound, type SearchQuery, type SessionQuery } from '@agentrail/collector';
+import { MAX_LIMIT, parseTimeBound, type SearchQuery, type SessionQuery } from '@agentrail/collector';
 import type { AuditEventType, DecisionAction } from '@agentrail/core';
 import { CliUsageError } from './command-errors.js';
 
@@ -9,10 +9,6 @@ import { CliUsageError } from './command-errors.js';
  * checked here, before any store is opened, and a bad one names its flag.
  */
 
-/** The store's largest page; a larger `--limit` would be refused by it anyway. */
-const MAX_LIMIT = 10_000;
-/** What the store returns when no `--limit` is given. */
-export const DEFAULT_LIMIT = 100;
 const DECISIONS: readonly DecisionAction[] = ['Allow', 'Deny', 'RequireApproval'];
 const EVENT_TYPES: readonly AuditEventType[] = ['session.started', 'aws.call', 'session.ended', 'audit.degraded'];
 

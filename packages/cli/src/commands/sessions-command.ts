@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import { DEFAULT_LIMIT } from '@agentrail/collector';
 import { renderSessionsTable } from '../format/sessions-table.js';
 import { chooseStyler } from '../format/style.js';
 import { terminalWidth, writeOut, type CliIo } from './cli-io.js';
 import { addSourceOptions, openReader, type SourceFlags } from './audit-source.js';
-import { addSessionFilterOptions, DEFAULT_LIMIT, sessionQueryFromFlags, type FilterFlags } from './query-flags.js';
+import { addSessionFilterOptions, sessionQueryFromFlags, type FilterFlags } from './query-flags.js';
 import { runAction } from './action-runner.js';
 
 type SessionsFlags = SourceFlags & FilterFlags & { json?: boolean };

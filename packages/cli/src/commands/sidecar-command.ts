@@ -3,6 +3,7 @@ import { ConfigError, createLogger } from '@agentrail/core';
 import type { SqliteAuditStore } from '@agentrail/collector';
 import { StoreAuditTransport } from '../local/store-audit-transport.js';
 import { Sidecar, loadSidecarConfig } from '@agentrail/sidecar';
+import { configFlags, loadOrExit, stopOnSignals } from './service-command.js';
 
 /** Maps CLI flags to config paths; only flags the user gave are passed on. */
 const FLAG_PATHS: Record<string, string> = {
@@ -52,11 +53,9 @@ export function registerSidecarCommand(program: Command): void {
     .option('--policy <file>', 'enforce the GatewayPolicies in this YAML file')
     .option('--watch-policies', 'enforce the GatewayPolicies the controller publishes (NATS KV, needs --nats)')
     .action(async (opts: Record<string, string | undefined>) => {
-      const flags: Record<string, unknown> = {};
-      for (const [flag, path] of Object.entries(FLAG_PATHS)) if (opts[flag] !== undefined) flags[path] = opts[flag];
-      let sidecar: Sidecar;
+      const flags = configFlags(opts, FLAG_PATHS);
       let store: SqliteAuditStore | undefined;
-      try {
+      const sidecar = await loadOrExit('sidecar', async () => {
         const config = loadSidecarConfig({ flags, env: process.env, ...(opts['config'] !== undefined ? { configFile: opts['config'] } : {}) });
         if (config.audit.natsUrl === undefined && config.audit.storePath === undefined) {
           throw new ConfigError([{ path: 'audit', message: 'no audit trail configured: give audit.natsUrl (--nats) or audit.storePath (--audit-store)' }]);
@@ -64,24 +63,13 @@ export function registerSidecarCommand(program: Command): void {
         const logger = createLogger(config.logLevel, { component: 'sidecar' });
         // The store (collector package) only when the trail is local: a cluster sidecar sends it to NATS.
         if (config.audit.storePath !== undefined) store = (await import('@agentrail/collector')).SqliteAuditStore.open(config.audit.storePath);
-        sidecar = new Sidecar({ config, logger, processMetrics: true, ...(store !== undefined ? { auditTransport: new StoreAuditTransport({ store, logger }) } : {}) });
-      } catch (err) {
-        if (err instanceof ConfigError) {
-          process.stderr.write(`agentrail sidecar: ${err.message}\n`);
-          process.exit(2);
-        }
-        throw err;
-      }
+        return new Sidecar({ config, logger, processMetrics: true, ...(store !== undefined ? { auditTransport: new StoreAuditTransport({ store, logger }) } : {}) });
+      });
       const endpoints = await sidecar.start();
       process.stdout.write(`${JSON.stringify({ explicit: endpoints.explicitUrl, credentials: endpoints.credentialsUrl, ops: endpoints.opsUrl, session: endpoints.rootSession.id })}\n`);
-      const shutdown = (signal: string) => {
-        process.stderr.write(`agentrail sidecar: ${signal}, draining\n`);
-        void sidecar.stop().then(() => {
-          store?.close();
-          process.exit(0);
-        });
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
+      stopOnSignals('sidecar', 'draining', async () => {
+        await sidecar.stop();
+        store?.close();
+      });
     });
 }

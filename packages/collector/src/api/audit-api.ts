@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AgentRailError, type Logger } from '@agentrail/core';
 import { AuditApiError } from '../errors.js';
-import type { AuditReader, SearchQuery, SearchResult } from '../store/audit-store.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, type AuditReader, type SearchQuery, type SearchResult } from '../store/audit-store.js';
 import type { Authenticator, Principal } from './authenticator.js';
-import { DEFAULT_LIMIT, MAX_LIMIT, parseSearchParams, parseSessionParams } from './query-params.js';
+import { parseSearchParams, parseSessionParams } from './query-params.js';
 
 /** Settings of {@link createAuditApiHandler}. */
 export interface AuditApiOptions {

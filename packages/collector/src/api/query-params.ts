@@ -1,6 +1,6 @@
 import type { AuditEventType, DecisionAction } from '@agentrail/core';
 import { AuditApiError } from '../errors.js';
-import type { SearchQuery, SessionQuery } from '../store/audit-store.js';
+import { MAX_LIMIT, type SearchQuery, type SessionQuery } from '../store/audit-store.js';
 
 /**
  * The audit API's query strings, both ways: the server parses them into store
@@ -10,10 +10,6 @@ import type { SearchQuery, SessionQuery } from '../store/audit-store.js';
  * filter would otherwise silently widen a search over the audit trail.
  */
 
-/** The store's page size when none is asked for. */
-export const DEFAULT_LIMIT = 100;
-/** The store's largest page. */
-export const MAX_LIMIT = 10_000;
 /** ARNs can be 2,048 characters; nothing a filter needs is longer. */
 const MAX_VALUE_LENGTH = 2048;
 

@@ -1,5 +1,15 @@
 import type { Actor, AuditEvent, ChainBreak, DecisionAction } from '@agentrail/core';
 
+/** The page size of `search` and `sessions` when the query gives no `limit`. */
+export const DEFAULT_LIMIT = 100;
+/** The largest page of `search` and `sessions`. */
+export const MAX_LIMIT = 10_000;
+
+/** A query's `limit` as a page size: the default when absent, clamped to 1–{@link MAX_LIMIT}. */
+export function pageLimit(limit: number | undefined): number {
+  return Math.min(Math.max(Math.trunc(limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
+}
+
 /**
  * The audit store behind the collector and local mode. SQLite (node:sqlite)
  * is the embedded implementation; the interface is what a PostgreSQL store

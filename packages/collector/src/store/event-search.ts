@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@agentrail/core';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { SearchQuery, SearchResult } from './audit-store.js';
+import { pageLimit, type SearchQuery, type SearchResult } from './audit-store.js';
 import type { BlockCodec } from './block-codec.js';
 import { keyAtMs } from './event-key.js';
 import { msOf } from './query-time.js';
@@ -19,8 +19,6 @@ interface Row {
   pos: number;
 }
 
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 10_000;
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Operation names (`s3:GetObject`) passing a service and an operation glob; a glob without `:` applies to the operation part. */
@@ -94,7 +92,7 @@ export class EventSearch {
   ) {}
 
   search(query: SearchQuery): SearchResult {
-    const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
+    const limit = pageLimit(query.limit);
     const events: AuditEvent[] = [];
     let last: { order: 'k' | 'seq'; value: number } | undefined;
     for (const hit of this.run(query, true, query.order ?? 'desc')) {

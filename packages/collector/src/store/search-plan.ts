@@ -26,11 +26,10 @@ export interface ResolvedQuery {
   order: 'asc' | 'desc';
 }
 
-/** One ordered stream of candidate rows. `order` says which column the cursor and merge follow. */
+/** One ordered stream of candidate rows (the column the cursor follows is `orderKind` of the query). */
 export interface StreamSpec {
   sql: string;
   params: SQLInputValue[];
-  order: 'k' | 'seq';
 }
 
 type Driver =
@@ -114,14 +113,13 @@ function stream(q: ResolvedQuery, driver: Driver, constraints: readonly Constrai
   }
   if (q.keyLow !== undefined) { where.push(`${keyCol} >= ?`); params.push(q.keyLow); }
   if (q.keyHigh !== undefined) { where.push(`${keyCol} < ?`); params.push(q.keyHigh); }
-  const order = driver.kind === 'seq' ? 'seq' : 'k';
   if (cursor !== undefined) {
     where.push(`${orderCol} ${q.order === 'asc' ? '>' : '<'} ?`);
     params.push(cursor);
   }
   const sql = `SELECT e.k AS k, e.sid AS sid, e.seq AS seq, e.blk AS blk, e.pos AS pos FROM ${from}
     WHERE ${where.length > 0 ? where.join(' AND ') : '1'} ORDER BY ${orderCol} ${q.order === 'asc' ? 'ASC' : 'DESC'}`;
-  return { sql, params, order };
+  return { sql, params };
 }
 
 /**

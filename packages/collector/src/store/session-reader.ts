@@ -1,14 +1,12 @@
 import type { AuditEvent } from '@agentrail/core';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { SessionQuery, SessionSummary, SessionTree } from './audit-store.js';
+import { pageLimit, type SessionQuery, type SessionSummary, type SessionTree } from './audit-store.js';
 import type { BlockCodec } from './block-codec.js';
 import { msOf } from './query-time.js';
 import { MAX_TREE_DEPTH, type SessionFinder } from './session-finder.js';
 import { summaryOf, type SessionRow } from './session-row.js';
 import { parseStoredLine } from './stored-line.js';
 
-const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 10_000;
 /** A tree is for people to read: beyond these sizes, use search with `session` and `includeDescendants`. */
 export const MAX_TREE_SESSIONS = 1_000;
 export const MAX_TREE_EVENTS = 10_000;
@@ -45,7 +43,7 @@ export class SessionReader {
     if (since !== undefined) { where.push('last_ms >= ?'); params.push(since); }
     if (until !== undefined) { where.push('first_ms < ?'); params.push(until); }
     if (query.rootsOnly === true) where.push('parent IS NULL');
-    const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
+    const limit = pageLimit(query.limit);
     const sql = `SELECT * FROM sessions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY last_ms DESC LIMIT ${limit}`;
     return (this.db.prepare(sql).all(...params) as unknown as SessionRow[]).map(summaryOf);
   }
