@@ -5,6 +5,7 @@ import { eventText, hasPhrase, parseFreeText, sessionText, tokenize } from './se
 import { parseChainMember } from './session-finder.js';
 import { SqliteAuditStore } from './sqlite-audit-store.js';
 import { TrailBuilder, type TestSession } from './testing/trail-builder.js';
+import { seededRandom } from '../../../core/src/testing/seeded-random.js';
 
 /**
  * The planner picks among FTS5, four indexes, a sort or a time-ordered scan
@@ -13,17 +14,7 @@ import { TrailBuilder, type TestSession } from './testing/trail-builder.js';
  * most of them) to cross the planner's thresholds, and each query is checked
  * against a plain filter over all events.
  */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = rng(7);
+const random = seededRandom(7);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
 const OPS = [['s3', 'GetObject'], ['s3', 'PutObject'], ['s3', 'DeleteObject'], ['s3', 'ListObjectsV2'], ['dynamodb', 'Query'], ['sts', 'GetCallerIdentity'], ['iam', 'DeleteRole']] as const;
 const WORDS = ['lifecycle policy applied', 'access denied', 'rate exceeded', 'throttled request', 'café crème', 'quota-limit reached', 'no such key'];

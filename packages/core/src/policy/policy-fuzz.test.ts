@@ -8,18 +8,8 @@ import { celBindings } from './cel-condition.js';
 import type { CompiledPolicy } from './compile-policy.js';
 import { compilePolicy } from './compile-policy.js';
 import { PolicySet } from './policy-set.js';
+import { seededRandom } from '../testing/seeded-random.js';
 import type { PolicyRequest, PolicyRule, RuleAction } from './types.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const OPS = ['*', 's3:*', 's3:Get*', 's3:?etObject', 'S3:PUTOBJECT', '*:Delete*', 'iam:*', 'ec2:Describe*', 'dynamodb:*Item', 'sts:GetCallerIdentity', 'kms:Decrypt', '*:List*', 'sqs:*Message*'];
 const RESOURCES = ['*', 'arn:aws:s3:::b*', 'arn:aws:s3:::b1/*', 'arn:aws:s3:::*/secret?', 'arn:aws:iam::*:user/*', 'arn:aws:dynamodb:*:*:table/t'];
@@ -94,7 +84,7 @@ function reference(policies: readonly CompiledPolicy[], req: PolicyRequest): { a
 
 describe('policy fuzz', () => {
   it('random policies and calls: never throws, agrees with the reference', () => {
-    const r = prng(20260304);
+    const r = seededRandom(20260304);
     let cases = 0;
     for (let round = 0; round < 40; round++) {
       const policies = Array.from({ length: Math.floor(r() * 5) }, (_, i) => randomPolicy(r, i));
@@ -113,7 +103,7 @@ describe('policy fuzz', () => {
   });
 
   it('random garbage objects never make compilePolicy throw', () => {
-    const r = prng(7);
+    const r = seededRandom(7);
     const values = [null, 0, -1, 1.5, '', 'x', '*', true, [], {}, [null], { a: 1 }, 'arn:aws:s3:::b', 's3:*', 'Allow', 'size(', '((((', "'".repeat(3)];
     const shape = (depth: number): unknown => {
       if (depth > 3 || r() < 0.3) return pick(r, values);

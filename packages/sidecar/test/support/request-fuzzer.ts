@@ -5,21 +5,15 @@
  * mutated. Same seed, same requests: a failure is reproduced by its seed.
  */
 
-/** A small, fast, seedable PRNG (mulberry32). */
+import { seededRandom } from '../../../core/src/testing/seeded-random.js';
+
+/** Seeded random choices (core's test PRNG, mulberry32). */
 export class Rng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(readonly seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = seededRandom(seed);
   }
 
   /** Integer in [0, n). */
